@@ -1,0 +1,38 @@
+use serde::{Deserialize, Serialize};
+
+/// Answer of `GET /api/v1/me`: who the service thinks the caller is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// Entra tenant id (`tid` claim).
+    pub tenant_id: String,
+    /// Entra object id of the user (`oid` claim).
+    pub user_id: String,
+    /// The `name` claim, or the UPN when the token has no name.
+    pub display_name: String,
+    /// The service runs in demo mode: generated contacts, demo sign-in.
+    #[serde(default)]
+    pub demo: bool,
+}
+
+/// Body of `POST /api/v1/dev/token` (demo mode only). Every field is optional: the demo
+/// user is used for what is left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DevTokenRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DevTokenResponse {
+    /// An RS256 JWT shaped like a Microsoft Entra v2 access token for this service.
+    pub token: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}

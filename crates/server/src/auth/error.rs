@@ -1,0 +1,37 @@
+/// Why a token was refused. The text is the problem detail the caller sees: precise enough
+/// for an admin to fix a misconfiguration, without echoing the token.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("the request has no `Authorization: Bearer <token>` header")]
+    Missing,
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    #[error("the token must be signed with RS256, not {0}")]
+    Algorithm(String),
+    #[error("the token's header names no signing key (`kid`)")]
+    NoKeyId,
+    #[error("the token was signed with a key the issuer does not publish")]
+    UnknownKey,
+    #[error("the signing keys could not be fetched; try again shortly")]
+    KeysUnavailable,
+    #[error("the token's signature is invalid")]
+    Signature,
+    #[error("the token has expired; the tab gets a fresh one on reload")]
+    Expired,
+    #[error("the token is not valid yet; check the server's clock")]
+    NotYetValid,
+    #[error("the token was issued for another application (audience {0})")]
+    Audience(String),
+    #[error("the token's issuer {0:?} is not Microsoft Entra ID for the token's own tenant")]
+    Issuer(String),
+    #[error("the token's signing key may only be used by another tenant")]
+    KeyTenant,
+    #[error("the token lacks the `access_as_user` scope")]
+    Scope,
+    #[error("the token lacks the claim `{0}`")]
+    MissingClaim(&'static str),
+    #[error("the tenant id in the token is not a GUID")]
+    BadTenantId,
+    #[error("your organisation (tenant {0}) is not registered with this service")]
+    UnknownTenant(String),
+}

@@ -1,0 +1,177 @@
+//! Validation of the access tokens `microsoftTeams.authentication.getAuthToken()` returns.
+//!
+//! Accepts Entra v2 tokens (`aud` = client id, `iss` = `https://login.microsoftonline.com/{tid}/v2.0`)
+//! and v1 tokens (`aud` = `api://{host}/{client id}` or the client id,
+//! `iss` = `https://sts.windows.net/{tid}/`). The issuer must be the one of the token's own
+//! `tid`, the scope must include `access_as_user`, and the tenant must be registered.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+use serde::Deserialize;
+
+use super::{AuthError, KeyStore};
+
+pub const REQUIRED_SCOPE: &str = "access_as_user";
+
+/// Who the caller is, as far as a validated token says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub tenant_id: String,
+    /// Entra object id (`oid`): with the tenant, the stable key of a user.
+    pub user_id: String,
+    pub display_name: String,
+    pub upn: Option<String>,
+    /// Expiry (seconds since the epoch), so caches never outlive the token.
+    pub expires_at: u64,
+}
+
+pub struct ValidatorOptions {
+    /// Accepted `aud` values: the client id and the Application ID URI.
+    pub audiences: Vec<String>,
+    /// Registered tenant ids (lowercase GUIDs).
+    pub tenants: HashSet<String>,
+    pub leeway: Duration,
+}
+
+pub struct TokenValidator {
+    keys: Arc<KeyStore>,
+    tenants: HashSet<String>,
+    validation: Validation,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    iss: String,
+    tid: Option<String>,
+    oid: Option<String>,
+    scp: Option<String>,
+    name: Option<String>,
+    preferred_username: Option<String>,
+    upn: Option<String>,
+    exp: u64,
+}
+
+impl TokenValidator {
+    pub fn new(keys: Arc<KeyStore>, options: ValidatorOptions) -> Self {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = options.leeway.as_secs();
+        validation.validate_nbf = true;
+        validation.set_audience(&options.audiences);
+        validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss"]);
+        TokenValidator {
+            keys,
+            tenants: options
+                .tenants
+                .into_iter()
+                .map(|t| t.to_ascii_lowercase())
+                .collect(),
+            validation,
+        }
+    }
+
+    pub async fn validate(&self, token: &str) -> Result<Identity, AuthError> {
+        let header = decode_header(token).map_err(|e| match e.kind() {
+            ErrorKind::InvalidAlgorithmName => {
+                AuthError::Algorithm("an unsupported algorithm".into())
+            }
+            _ => AuthError::Malformed,
+        })?;
+        if header.alg != Algorithm::RS256 {
+            return Err(AuthError::Algorithm(format!("{:?}", header.alg)));
+        }
+        let kid = header.kid.ok_or(AuthError::NoKeyId)?;
+        let key = self.keys.get(&kid).await?;
+        let data = decode::<Claims>(token, &key.decoding, &self.validation).map_err(|e| {
+            if *e.kind() == ErrorKind::InvalidAudience {
+                // The signature checked out before the audience did, so naming the audience
+                // the token carries is safe, and it is what an admin needs to fix the setup.
+                let aud =
+                    jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(token)
+                        .ok()
+                        .and_then(|c| c.get("aud").map(ToString::to_string))
+                        .unwrap_or_default();
+                return AuthError::Audience(aud);
+            }
+            map_jwt_error(e)
+        })?;
+        let claims = data.claims;
+
+        let tid = claims
+            .tid
+            .ok_or(AuthError::MissingClaim("tid"))?
+            .to_ascii_lowercase();
+        if !is_guid(&tid) {
+            return Err(AuthError::BadTenantId);
+        }
+        let v2 = format!("https://login.microsoftonline.com/{tid}/v2.0");
+        let v1 = format!("https://sts.windows.net/{tid}/");
+        if !claims.iss.eq_ignore_ascii_case(&v2) && !claims.iss.eq_ignore_ascii_case(&v1) {
+            return Err(AuthError::Issuer(claims.iss));
+        }
+        if key.tenant.as_deref().is_some_and(|t| t != tid) {
+            return Err(AuthError::KeyTenant);
+        }
+        let scopes = claims.scp.unwrap_or_default();
+        if !scopes.split(' ').any(|s| s == REQUIRED_SCOPE) {
+            return Err(AuthError::Scope);
+        }
+        let oid = claims
+            .oid
+            .filter(|o| !o.is_empty())
+            .ok_or(AuthError::MissingClaim("oid"))?;
+        if !self.tenants.contains(&tid) {
+            return Err(AuthError::UnknownTenant(tid));
+        }
+        let upn = claims.preferred_username.or(claims.upn);
+        Ok(Identity {
+            display_name: claims.name.or_else(|| upn.clone()).unwrap_or_default(),
+            tenant_id: tid,
+            user_id: oid.to_ascii_lowercase(),
+            upn,
+            expires_at: claims.exp,
+        })
+    }
+}
+
+fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
+    match e.kind() {
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+        ErrorKind::InvalidSignature => AuthError::Signature,
+        ErrorKind::InvalidAlgorithm => AuthError::Algorithm("another algorithm".into()),
+        ErrorKind::MissingRequiredClaim(c) => AuthError::MissingClaim(match c.as_str() {
+            "exp" => "exp",
+            "nbf" => "nbf",
+            "aud" => "aud",
+            _ => "iss",
+        }),
+        _ => AuthError::Malformed,
+    }
+}
+
+/// `8-4-4-4-12` hex digits, as Entra writes tenant and object ids.
+pub fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert!(!is_guid("72f988bf-86f1-41af-91ab-2d7cd011db4"));
+        assert!(!is_guid("{tenantid}"));
+        assert!(!is_guid("72f988bf86f141af91ab2d7cd011db47"));
+    }
+}

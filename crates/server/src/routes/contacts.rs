@@ -1,0 +1,29 @@
+use axum::Json;
+use axum::extract::Path;
+use kontakt_api::{Contact, Problem};
+
+use crate::auth::Caller;
+use crate::problem::ApiError;
+
+/// One contact of the caller's tenant, by its stable id.
+#[utoipa::path(
+    get,
+    path = "/contacts/{id}",
+    tag = "contacts",
+    params(("id" = String, Path, description = "Contact id: `{source id}:{entry id}`", example = "demo:000042")),
+    responses(
+        (status = 200, description = "The contact as the directory has it now", body = Contact),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contact in the caller's tenant (any more)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("entra" = []))
+)]
+pub async fn contact(caller: Caller, Path(id): Path<String>) -> Result<Json<Contact>, ApiError> {
+    caller
+        .tenant
+        .directory
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no contact with id {id:?} in your directory")))
+}

@@ -1,0 +1,26 @@
+use axum::Json;
+use axum::extract::State;
+use kontakt_api::{Me, Problem};
+
+use crate::auth::Caller;
+use crate::state::SharedState;
+
+/// Who the service thinks the caller is.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "session",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("entra" = []))
+)]
+pub async fn me(State(state): State<SharedState>, caller: Caller) -> Json<Me> {
+    Json(Me {
+        tenant_id: caller.identity.tenant_id,
+        user_id: caller.identity.user_id,
+        display_name: caller.identity.display_name,
+        demo: state.demo.is_some(),
+    })
+}

@@ -1,0 +1,126 @@
+use axum::Json;
+use axum::extract::RawQuery;
+use kontakt_api::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS, MIN_LIMIT, Problem, SearchResponse};
+
+use crate::auth::Caller;
+use crate::problem::ApiError;
+
+/// Search the caller's directory as they type.
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "contacts",
+    params(
+        ("q" = String, Query, max_length = 200, description = "What the user typed: words (AND-combined, each the start of a word) or a phone number in any written form"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Most hits to return (default 25)"),
+    ),
+    responses(
+        (status = 200, description = "Best matches first", body = SearchResponse),
+        (status = 400, description = "A parameter is missing, malformed or out of bounds", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("entra" = []))
+)]
+pub async fn search(
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let params = SearchParams::parse(raw.as_deref().unwrap_or(""))?;
+    let results = caller
+        .tenant
+        .directory
+        .search(&params.q, params.limit as usize);
+    Ok(Json(SearchResponse {
+        query: params.q,
+        total: results.total as u64,
+        hits: results.hits,
+    }))
+}
+
+#[derive(Debug, PartialEq)]
+struct SearchParams {
+    q: String,
+    limit: u32,
+}
+
+impl SearchParams {
+    fn parse(raw: &str) -> Result<Self, ApiError> {
+        let mut q = None;
+        let mut limit = None;
+        for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+            let slot = match key.as_ref() {
+                "q" => &mut q,
+                "limit" => &mut limit,
+                _ => continue,
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(ApiError::BadRequest(format!(
+                    "the parameter {key} is given more than once"
+                )));
+            }
+        }
+        let q = q
+            .ok_or_else(|| {
+                ApiError::BadRequest("the query parameter q (what to search for) is missing".into())
+            })?
+            .trim()
+            .to_owned();
+        let chars = q.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(ApiError::BadRequest(format!(
+                "q is {chars} characters long; at most {MAX_QUERY_CHARS} are allowed"
+            )));
+        }
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(n) if (MIN_LIMIT..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "limit must be a whole number from {MIN_LIMIT} to {MAX_LIMIT}, got {text:?}"
+                    )));
+                }
+            },
+        };
+        Ok(SearchParams { q, limit })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(raw: &str) -> String {
+        SearchParams::parse(raw).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_and_defaults() {
+        assert_eq!(
+            SearchParams::parse("q=M%C3%BCller+Anna").unwrap(),
+            SearchParams {
+                q: "Müller Anna".into(),
+                limit: 25
+            }
+        );
+        assert_eq!(
+            SearchParams::parse("limit=100&q=x&other=1").unwrap().limit,
+            100
+        );
+        assert_eq!(SearchParams::parse("q=").unwrap().q, "");
+    }
+
+    #[test]
+    fn bad_parameters_say_what_is_wrong() {
+        assert!(detail("").contains("q (what to search for) is missing"));
+        assert!(detail("q=a&q=b").contains("q is given more than once"));
+        assert!(detail("q=a&limit=0").contains("from 1 to 100, got \"0\""));
+        assert!(detail("q=a&limit=101").contains("got \"101\""));
+        assert!(detail("q=a&limit=ten").contains("got \"ten\""));
+        assert!(
+            detail(&format!("q={}", "x".repeat(201))).contains("201 characters long; at most 200")
+        );
+        // 200 umlauts are 400 bytes but 200 characters: allowed.
+        assert!(SearchParams::parse(&format!("q={}", "ü".repeat(200))).is_ok());
+    }
+}

@@ -1,0 +1,24 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kontakt_directory::Directory;
+
+use crate::auth::TokenValidator;
+use crate::demo::DemoIssuer;
+
+/// A registered organisation and its contacts.
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub directory: Arc<Directory>,
+}
+
+pub struct AppState {
+    /// By lowercase tenant id.
+    pub tenants: HashMap<String, Arc<Tenant>>,
+    pub validator: TokenValidator,
+    /// Present only in demo mode; its routes do not exist otherwise.
+    pub demo: Option<DemoIssuer>,
+}
+
+pub type SharedState = Arc<AppState>;

@@ -1,0 +1,43 @@
+// End-to-end tests: the real server (demo mode) and the real tab in Debian's Chromium.
+// ./test builds both first and passes the server binary in KONTAKT_BIN.
+import { defineConfig } from '@playwright/test';
+
+const port = Number(process.env.KONTAKT_E2E_PORT ?? 18080);
+const bin = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  outputDir: 'target/e2e/results',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: 'chromium',
+    headless: true,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `${bin} serve --demo --listen 127.0.0.1:${port} --tab-dir dist`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

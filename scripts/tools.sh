@@ -1,0 +1,135 @@
+# shellcheck shell=bash
+# Installs what Kontakt's build and tests need, each only when it is missing, and builds the
+# tab. Sourced by ./run and ./test; docs/development.md explains every pin.
+#
+# Installed where:
+#   wasm32 target            rustup (the machine's toolchain)
+#   trunk, wasm-bindgen CLI  cargo install → ~/.cargo/bin (shared by every clone: 20 min once)
+#   wasm-opt                 npm package binaryen → .tools/ in the clone
+#   teams-js, Playwright     npm ci → node_modules/ in the clone
+#   chromium, chromedriver   Debian packages (./test only)
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+BINARYEN_VERSION="132.0.0"
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+# Trunk must never try to download a tool: everything it runs is installed here.
+export TRUNK_OFFLINE=true
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+  if ! is_root; then
+    die "missing $*: install the Debian packages ($*) as root, then run this again"
+  fi
+  say "installing Debian packages: $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >/dev/null 2>&1 || {
+    apt-get update >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >/dev/null
+  }
+}
+
+# The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_trunk() {
+  if trunk --version 2>/dev/null | grep -q "trunk $TRUNK_VERSION"; then return; fi
+  say "installing trunk $TRUNK_VERSION (about 15 minutes, once per machine)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --force
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "Cargo.lock names no wasm-bindgen version"
+  if wasm-bindgen --version 2>/dev/null | grep -q " $want\$\| $want "; then return; fi
+  say "installing wasm-bindgen-cli $want (about 4 minutes, once per version)"
+  # Not --locked: the CLI's own lock file names a crate version this registry lacks.
+  cargo install wasm-bindgen-cli --version "$want" --force
+}
+
+ensure_node() {
+  if command -v npm >/dev/null && command -v node >/dev/null; then return; fi
+  apt_install nodejs npm
+}
+
+# node_modules is current when npm's own record of it is newer than the lock file.
+ensure_npm_packages() {
+  ensure_node
+  if [ -f "$ROOT/node_modules/.package-lock.json" ] &&
+    [ "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ]; then
+    return
+  fi
+  say "installing npm packages (teams-js, Playwright, axe-core)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+ensure_wasm_opt() {
+  if "$ROOT/.tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+    return
+  fi
+  ensure_node
+  say "installing wasm-opt (npm binaryen $BINARYEN_VERSION) into .tools/"
+  mkdir -p "$ROOT/.tools"
+  npm install --prefix "$ROOT/.tools" --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  apt_install chromium chromium-driver
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_trunk
+  ensure_wasm_bindgen
+  ensure_npm_packages
+  ensure_wasm_opt
+}
+
+# A fingerprint of everything the tab is built from, so an unchanged tab is not rebuilt
+# (Trunk would rerun wasm-bindgen and wasm-opt even when cargo has nothing to do).
+tab_fingerprint() {
+  (
+    cd "$ROOT"
+    find src style crates/api index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json \
+      -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
+    trunk --version
+    wasm-bindgen --version
+  ) | sha256sum | cut -d' ' -f1
+}
+
+build_tab() {
+  local stamp="$ROOT/dist/.fingerprint" fingerprint
+  fingerprint="$(tab_fingerprint)"
+  if [ -f "$ROOT/dist/index.html" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$fingerprint" ]; then
+    say "tab is up to date (dist/)"
+    return
+  fi
+  say "building the tab (release)"
+  (cd "$ROOT" && trunk build --release --offline)
+  echo "$fingerprint" >"$stamp"
+}
+
+target_dir() {
+  echo "${CARGO_TARGET_DIR:-$ROOT/target}"
+}
+
+build_server() {
+  say "building the server (release)"
+  (cd "$ROOT" && cargo build --release -p kontakt-server --bin kontakt)
+}

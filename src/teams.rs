@@ -1,0 +1,256 @@
+//! Bindings to the Teams JavaScript library (`@microsoft/teams-js` 2.58, global
+//! `microsoftTeams`, shipped with the app as `MicrosoftTeams.min.js`).
+//!
+//! Every call is `catch`: if the library failed to load, or throws synchronously (e.g.
+//! "not initialized"), the error arrives as a value instead of a panic. Rejections come in
+//! two shapes — an `Error` and a plain `{errorCode, message}` object — and both become a
+//! [`TeamsError`].
+
+use std::time::Duration;
+
+use futures::future::{Either, select};
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "app"], js_name = initialize)]
+    fn js_app_initialize(valid_message_origins: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "app"], js_name = getContext)]
+    fn js_get_context() -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "app"], js_name = registerOnThemeChangeHandler)]
+    fn js_register_on_theme_change_handler(
+        handler: &Closure<dyn FnMut(JsValue)>,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "app"], js_name = notifySuccess)]
+    fn js_notify_success() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "app"], js_name = notifyFailure)]
+    fn js_notify_failure(request: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "app"], js_name = openLink)]
+    fn js_open_link(url: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "authentication"], js_name = getAuthToken)]
+    fn js_get_auth_token(request: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "authentication"], js_name = authenticate)]
+    fn js_authenticate(request: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "call"], js_name = isSupported)]
+    fn js_call_is_supported() -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "call"], js_name = startCall)]
+    fn js_start_call(request: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "chat"], js_name = isSupported)]
+    fn js_chat_is_supported() -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["microsoftTeams", "chat"], js_name = openChat)]
+    fn js_open_chat(request: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// A failure reported by the Teams library or host.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TeamsError {
+    /// `errorCode` of SdkError objects (100 = not supported on this platform).
+    pub code: Option<i32>,
+    /// `Error.message`, or the SdkError's `message`, or the value as text.
+    pub message: String,
+}
+
+pub const NOT_SUPPORTED_ON_PLATFORM: i32 = 100;
+
+impl TeamsError {
+    fn from_js(value: JsValue) -> Self {
+        if let Some(err) = value.dyn_ref::<js_sys::Error>() {
+            return TeamsError {
+                code: None,
+                message: String::from(err.message()),
+            };
+        }
+        if value.is_object() {
+            let code = Reflect::get(&value, &"errorCode".into())
+                .ok()
+                .and_then(|c| c.as_f64())
+                .map(|c| c as i32);
+            let message = Reflect::get(&value, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| match code {
+                    Some(c) => format!("Teams error {c}"),
+                    None => String::from("Teams reported an error"),
+                });
+            return TeamsError { code, message };
+        }
+        TeamsError {
+            code: None,
+            message: value
+                .as_string()
+                .unwrap_or_else(|| String::from("Teams reported an error")),
+        }
+    }
+
+    /// `resourceRequiresConsent`, `CancelledByUser`, … as the host names them.
+    pub fn is(&self, reason: &str) -> bool {
+        self.message.contains(reason)
+    }
+}
+
+async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, TeamsError> {
+    let promise = promise.map_err(TeamsError::from_js)?;
+    JsFuture::from(promise).await.map_err(TeamsError::from_js)
+}
+
+/// Whether anything could be a Teams host: a parent frame or an opener window.
+/// `app.initialize()` rejects at once without one; with one it may wait 60 s for a host
+/// that never answers, so callers bound the wait.
+pub fn has_possible_host() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let framed = window
+        .parent()
+        .ok()
+        .flatten()
+        .is_some_and(|parent| !Object::is(&parent, &window));
+    let opened = window
+        .opener()
+        .map(|o| !o.is_null() && !o.is_undefined())
+        .unwrap_or(false);
+    framed || opened
+}
+
+pub async fn sleep(duration: Duration) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                duration.as_millis() as i32,
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// `app.initialize()`, giving up after `timeout` (a frame that is not Teams never answers).
+pub async fn initialize(timeout: Duration) -> Result<(), TeamsError> {
+    let init = Box::pin(settle(js_app_initialize(&JsValue::UNDEFINED)));
+    match select(init, Box::pin(sleep(timeout))).await {
+        Either::Left((result, _)) => result.map(|_| ()),
+        Either::Right(_) => Err(TeamsError {
+            code: None,
+            message: String::from("the Teams host did not answer"),
+        }),
+    }
+}
+
+/// The parts of `app.getContext()` the tab uses. All are hints, never proof of identity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Context {
+    /// `en-us`, `de-de`, …
+    pub locale: Option<String>,
+    pub theme: Option<String>,
+    pub host_client_type: Option<String>,
+    pub user_display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub tenant_id: Option<String>,
+    /// `None` when the host does not say; then calling is offered and the host decides.
+    pub is_pstn_calling_allowed: Option<bool>,
+    pub is_calling_allowed: Option<bool>,
+}
+
+fn path(value: &JsValue, keys: &[&str]) -> JsValue {
+    keys.iter().fold(value.clone(), |v, k| {
+        if v.is_object() {
+            Reflect::get(&v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        }
+    })
+}
+
+pub async fn context() -> Result<Context, TeamsError> {
+    let ctx = settle(js_get_context()).await?;
+    let text = |keys: &[&str]| path(&ctx, keys).as_string();
+    let flag = |keys: &[&str]| path(&ctx, keys).as_bool();
+    Ok(Context {
+        locale: text(&["app", "locale"]),
+        theme: text(&["app", "theme"]),
+        host_client_type: text(&["app", "host", "clientType"]),
+        user_display_name: text(&["user", "displayName"]),
+        user_principal_name: text(&["user", "userPrincipalName"]),
+        tenant_id: text(&["user", "tenant", "id"]),
+        is_pstn_calling_allowed: flag(&["user", "isPSTNCallingAllowed"]),
+        is_calling_allowed: flag(&["user", "isCallingAllowed"]),
+    })
+}
+
+/// Calls `handler` with the new theme name whenever the user switches themes in Teams.
+pub fn on_theme_change(handler: impl FnMut(String) + 'static) -> Result<(), TeamsError> {
+    let mut handler = handler;
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |theme: JsValue| {
+        handler(theme.as_string().unwrap_or_default());
+    });
+    js_register_on_theme_change_handler(&closure).map_err(TeamsError::from_js)?;
+    // Teams keeps calling it for the life of the page.
+    closure.forget();
+    Ok(())
+}
+
+pub fn notify_success() {
+    let _ = js_notify_success();
+}
+
+pub fn notify_failure(message: &str) {
+    let request = Object::new();
+    let _ = Reflect::set(&request, &"reason".into(), &"Other".into());
+    let _ = Reflect::set(&request, &"message".into(), &message.into());
+    let _ = js_notify_failure(&request);
+}
+
+/// The SSO token for this app; `silent: false` lets Teams show its consent prompt.
+pub async fn auth_token(silent: bool) -> Result<String, TeamsError> {
+    let request = Object::new();
+    let _ = Reflect::set(&request, &"silent".into(), &JsValue::from_bool(silent));
+    settle(js_get_auth_token(&request))
+        .await?
+        .as_string()
+        .ok_or_else(|| TeamsError {
+            code: None,
+            message: String::from("Teams returned no token"),
+        })
+}
+
+/// Opens the sign-in/consent window at `url` (same origin, listed in `validDomains`).
+pub async fn authenticate(url: &str) -> Result<String, TeamsError> {
+    let request = Object::new();
+    let _ = Reflect::set(&request, &"url".into(), &url.into());
+    let _ = Reflect::set(&request, &"width".into(), &600.into());
+    let _ = Reflect::set(&request, &"height".into(), &535.into());
+    Ok(settle(js_authenticate(&request))
+        .await?
+        .as_string()
+        .unwrap_or_default())
+}
+
+pub fn call_is_supported() -> bool {
+    js_call_is_supported().unwrap_or(false)
+}
+
+pub fn chat_is_supported() -> bool {
+    js_chat_is_supported().unwrap_or(false)
+}
+
+/// Starts a Teams call to `targets` (`4:+E164` for phone numbers, UPNs for people).
+pub async fn start_call(targets: &[String]) -> Result<(), TeamsError> {
+    let request = Object::new();
+    let list: Array = targets.iter().map(|t| JsValue::from_str(t)).collect();
+    let _ = Reflect::set(&request, &"targets".into(), &list);
+    let _ = Reflect::set(&request, &"source".into(), &"kontakt".into());
+    settle(js_start_call(&request)).await.map(|_| ())
+}
+
+pub async fn open_chat(upn: &str) -> Result<(), TeamsError> {
+    let request = Object::new();
+    let _ = Reflect::set(&request, &"user".into(), &upn.into());
+    settle(js_open_chat(&request)).await.map(|_| ())
+}
+
+pub async fn open_link(url: &str) -> Result<(), TeamsError> {
+    settle(js_open_link(url)).await.map(|_| ())
+}
