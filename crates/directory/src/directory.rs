@@ -1,17 +1,21 @@
 //! The searchable set of contacts of one tenant.
 
-use std::collections::HashMap;
-
 use kontakt_api::{Contact, Highlight, SearchHit};
 
-use crate::phone::{PhoneNormalizer, digits_of};
-use crate::text::{fold, terms};
+use crate::index::query::{Parsed, parse};
+use crate::index::{Index, Ranked, WordMatcher, highlights, number_highlights};
+use crate::phone::PhoneNormalizer;
+use crate::store::{ContactStore, StoreBuilder};
+use crate::text::fold;
 
-/// Contacts of one tenant, ready to search. Immutable: a refresh builds a new one.
+/// Contacts of one tenant, ready to search. Immutable: a refresh builds a new one and
+/// swaps it in.
 pub struct Directory {
-    /// Sorted by folded display name, so position is the stable tie-break.
-    contacts: Vec<Contact>,
-    by_id: HashMap<String, u32>,
+    /// In document order: sorted by folded display name, then id.
+    store: ContactStore,
+    /// Contact id → document.
+    ids: fst::Map<Vec<u8>>,
+    index: Index,
     normalizer: PhoneNormalizer,
 }
 
@@ -23,105 +27,142 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
 }
 
-/// A text field of a contact that words are matched against, by its API path.
-struct Field<'c> {
-    path: String,
-    text: &'c str,
-    is_name: bool,
+/// Takes contacts one at a time, so a source of a million never exists as a `Vec<Contact>`.
+pub struct DirectoryBuilder {
+    store: StoreBuilder,
+    normalizer: PhoneNormalizer,
 }
 
-fn fields(c: &Contact) -> Vec<Field<'_>> {
-    let mut out = vec![Field {
-        path: "display_name".into(),
-        text: &c.display_name,
-        is_name: true,
-    }];
-    for (path, value) in [
-        ("company", &c.company),
-        ("department", &c.department),
-        ("job_title", &c.job_title),
-    ] {
-        if let Some(text) = value {
-            out.push(Field {
-                path: path.into(),
-                text,
-                is_name: false,
-            });
+impl DirectoryBuilder {
+    /// Adds `contact`, filling in each number's E.164 form.
+    pub fn push(&mut self, mut contact: Contact) {
+        for p in &mut contact.phones {
+            p.e164 = self.normalizer.normalize(&p.raw);
+        }
+        self.store.push(contact);
+    }
+
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    pub fn finish(self) -> Directory {
+        let (store, dropped) = self
+            .store
+            .finish(|s, doc| (fold(s.display_name(doc)), s.id(doc).to_owned()));
+        if dropped > 0 {
+            tracing::warn!(dropped, "contacts with an id seen before were dropped");
+        }
+        let mut by_id: Vec<(&str, u64)> = (0..store.len())
+            .map(|doc| (store.id(doc), doc as u64))
+            .collect();
+        by_id.sort_unstable();
+        let ids = fst::Map::from_iter(by_id).expect("ids are sorted and unique");
+        let index = Index::build(&store);
+        Directory {
+            store,
+            ids,
+            index,
+            normalizer: self.normalizer,
         }
     }
-    if let Some(city) = c.city() {
-        out.push(Field {
-            path: "address.city".into(),
-            text: city,
-            is_name: false,
-        });
-    }
-    for (i, email) in c.emails.iter().enumerate() {
-        // Only the local part names the person; the domain would match everyone.
-        let local = email.split('@').next().unwrap_or(email);
-        out.push(Field {
-            path: format!("emails[{i}]"),
-            text: local,
-            is_name: false,
-        });
-    }
-    out
 }
 
 impl Directory {
-    /// Indexes `contacts`, filling in each number's E.164 form with `normalizer`.
-    pub fn build(mut contacts: Vec<Contact>, normalizer: PhoneNormalizer) -> Self {
-        for c in &mut contacts {
-            for p in &mut c.phones {
-                p.e164 = normalizer.normalize(&p.raw);
-            }
-        }
-        contacts.sort_by_cached_key(|c| (fold(&c.display_name), c.id.clone()));
-        let by_id = contacts
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i as u32))
-            .collect();
-        Directory {
-            contacts,
-            by_id,
+    pub fn builder(normalizer: PhoneNormalizer) -> DirectoryBuilder {
+        DirectoryBuilder {
+            store: StoreBuilder::default(),
             normalizer,
         }
     }
 
+    /// Indexes `contacts`, filling in each number's E.164 form with `normalizer`. Of
+    /// several contacts with the same id only the first is kept.
+    pub fn build(contacts: impl IntoIterator<Item = Contact>, normalizer: PhoneNormalizer) -> Self {
+        let mut builder = Directory::builder(normalizer);
+        for c in contacts {
+            builder.push(c);
+        }
+        builder.finish()
+    }
+
     pub fn len(&self) -> usize {
-        self.contacts.len()
+        self.store.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.contacts.is_empty()
+        self.store.is_empty()
     }
 
-    pub fn get(&self, id: &str) -> Option<&Contact> {
-        self.by_id.get(id).map(|&i| &self.contacts[i as usize])
+    /// Document `doc` (`0..len()`, in name order).
+    pub fn contact(&self, doc: usize) -> Contact {
+        self.store.contact(doc)
     }
 
-    /// Every word of `query` must start a word of a searchable field; a query that is
-    /// mostly digits searches phone numbers instead.
+    pub fn get(&self, id: &str) -> Option<Contact> {
+        self.ids.get(id).map(|doc| self.store.contact(doc as usize))
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Heap bytes of contacts, ids and index together.
+    pub fn heap_bytes(&self) -> usize {
+        self.store.heap_bytes() + self.ids.as_fst().as_bytes().len() + self.index.heap_bytes()
+    }
+
+    /// Searches as described in `docs/search.md`.
     pub fn search(&self, query: &str, limit: usize) -> SearchResults {
-        let query = Query::parse(query, &self.normalizer);
-        let mut matched: Vec<(u32, u32)> = self
-            .contacts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| query.score(c).map(|s| (s, i as u32)))
-            .collect();
-        let total = matched.len();
-        matched.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let hits = matched
+        match parse(query, &self.normalizer) {
+            Parsed::Empty => SearchResults {
+                total: 0,
+                hits: Vec::new(),
+            },
+            Parsed::Words { words, excluded } => {
+                let words: Vec<WordMatcher> = words
+                    .iter()
+                    .map(|w| WordMatcher::new(&self.index, &w.folded, &w.typed))
+                    .collect();
+                let excluded: Vec<Vec<WordMatcher>> = excluded
+                    .iter()
+                    .map(|parts| {
+                        parts
+                            .iter()
+                            .map(|w| WordMatcher::new(&self.index, w, w))
+                            .collect()
+                    })
+                    .collect();
+                let (total, ranked) =
+                    crate::index::eval_words(&self.index, &words, &excluded, self.len(), limit);
+                self.results(total, ranked, |c| highlights(c, &words))
+            }
+            Parsed::Number(pattern) => {
+                let (total, ranked) =
+                    crate::index::eval_number(&self.index, &pattern, self.len(), limit);
+                self.results(total, ranked, |c| number_highlights(c, &pattern))
+            }
+        }
+    }
+
+    fn results(
+        &self,
+        total: usize,
+        ranked: Vec<Ranked>,
+        highlight: impl Fn(&Contact) -> Vec<Highlight>,
+    ) -> SearchResults {
+        let hits = ranked
             .into_iter()
-            .take(limit)
-            .map(|(score, i)| {
-                let contact = &self.contacts[i as usize];
+            .map(|r| {
+                let contact = self.store.contact(r.doc as usize);
                 SearchHit {
-                    highlights: query.highlights(contact),
-                    contact: contact.clone(),
-                    score: f64::from(score),
+                    highlights: highlight(&contact),
+                    contact,
+                    score: r.score(),
                 }
             })
             .collect();
@@ -129,233 +170,61 @@ impl Directory {
     }
 }
 
-enum Query {
-    Words(Vec<String>),
-    /// E.164 digits of the query (or its bare digits when it does not normalise).
-    Number {
-        e164_digits: String,
-        digits: String,
-    },
-    Empty,
-}
-
-/// Characters a typed phone number may contain besides digits.
-fn is_number_punctuation(c: char) -> bool {
-    matches!(c, '+' | '(' | ')' | '/' | '-' | '.' | ' ')
-}
-
-impl Query {
-    fn parse(text: &str, normalizer: &PhoneNormalizer) -> Query {
-        let digits = digits_of(text);
-        let non_space = text.chars().filter(|c| !c.is_whitespace()).count();
-        let numeric = digits.len() >= 3
-            && text
-                .chars()
-                .all(|c| c.is_ascii_digit() || is_number_punctuation(c))
-            && digits.len() * 2 >= non_space;
-        if numeric {
-            let e164_digits = normalizer
-                .normalize(text)
-                .map(|e| e[1..].to_owned())
-                .unwrap_or_else(|| digits.clone());
-            return Query::Number {
-                e164_digits,
-                digits,
-            };
-        }
-        let words: Vec<String> = terms(text).into_iter().map(|t| t.text).collect();
-        if words.is_empty() {
-            Query::Empty
-        } else {
-            Query::Words(words)
-        }
-    }
-
-    fn score(&self, c: &Contact) -> Option<u32> {
-        match self {
-            Query::Empty => None,
-            Query::Words(words) => {
-                let fields = fields(c);
-                let mut total = 0;
-                for w in words {
-                    let mut best = 0;
-                    for f in &fields {
-                        for t in terms(f.text) {
-                            let s = if t.text == *w {
-                                4
-                            } else if t.text.starts_with(w.as_str()) {
-                                2
-                            } else {
-                                0
-                            };
-                            if s > 0 {
-                                best = best.max(s + u32::from(f.is_name));
-                            }
-                        }
-                    }
-                    if best == 0 {
-                        return None;
-                    }
-                    total += best;
-                }
-                Some(total)
-            }
-            Query::Number {
-                e164_digits,
-                digits,
-            } => c
-                .phones
-                .iter()
-                .filter_map(|p| p.e164.as_deref())
-                .map(|e| &e[1..])
-                .filter_map(|e| {
-                    if e == e164_digits {
-                        Some(3)
-                    } else if e.starts_with(e164_digits.as_str()) {
-                        Some(2)
-                    } else if e.ends_with(digits.as_str()) {
-                        Some(1)
-                    } else {
-                        None
-                    }
-                })
-                .max(),
-        }
-    }
-
-    fn highlights(&self, c: &Contact) -> Vec<Highlight> {
-        match self {
-            Query::Empty => vec![],
-            Query::Words(words) => fields(c)
-                .into_iter()
-                .filter_map(|f| {
-                    let ranges: Vec<[u32; 2]> = terms(f.text)
-                        .iter()
-                        .filter_map(|t| {
-                            words
-                                .iter()
-                                .filter(|w| t.text.starts_with(w.as_str()))
-                                .map(|w| w.len())
-                                .max()
-                                .map(|len| t.span_of_prefix(len))
-                        })
-                        .collect();
-                    (!ranges.is_empty()).then_some(Highlight {
-                        field: f.path,
-                        ranges,
-                    })
-                })
-                .collect(),
-            Query::Number { .. } => c
-                .phones
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| self.score_phone(p))
-                .map(|(i, p)| Highlight {
-                    field: format!("phones[{i}]"),
-                    ranges: vec![[0, p.raw.chars().count() as u32]],
-                })
-                .collect(),
-        }
-    }
-
-    fn score_phone(&self, p: &kontakt_api::Phone) -> bool {
-        let Query::Number {
-            e164_digits,
-            digits,
-        } = self
-        else {
-            return false;
-        };
-        p.e164.as_deref().is_some_and(|e| {
-            e[1..].starts_with(e164_digits.as_str()) || e.ends_with(digits.as_str())
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::demo;
 
-    fn demo_directory() -> Directory {
+    fn build(size: usize, seed: u64) -> Directory {
         Directory::build(
-            demo::generate(2_000, demo::DEFAULT_SEED),
+            demo::generate(size, seed),
             PhoneNormalizer::new(&demo::dialing()).unwrap(),
         )
     }
 
-    #[test]
-    fn finds_by_name_prefix_with_umlaut_spellings() {
-        let d = demo_directory();
-        let r = d.search("mueller", 25);
-        assert!(r.total > 0);
-        assert!(
-            r.hits
-                .iter()
-                .all(|h| fold(&h.contact.display_name).contains("muller")
-                    || h.contact.emails.iter().any(|e| e.contains("mueller")))
-        );
-        let umlaut = d.search("Müller", 25);
-        assert_eq!(umlaut.total, r.total);
-    }
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
 
-    #[test]
-    fn all_words_must_match() {
-        let d = demo_directory();
-        let first = &d.contacts[100];
-        let q = format!(
-            "{} {}",
-            first.given_name.as_deref().unwrap(),
-            first.surname.as_deref().unwrap()
-        );
-        let r = d.search(&q, 100);
-        assert!(r.hits.iter().any(|h| h.contact.id == first.id));
-        assert!(d.search(&format!("{q} zzzzzz"), 10).total == 0);
-    }
+        /// Every contact is found by its full name and by each of its numbers, written in
+        /// E.164 and in national form.
+        #[test]
+        fn every_contact_is_found_by_name_and_numbers(seed in 0u64..1_000, size in 50usize..400, pick in 0usize..400) {
+            let d = build(size, seed);
+            let c = &d.contact(pick % d.len());
+            let found = |q: &str| d.search(q, usize::MAX).hits.iter().any(|h| h.contact.id == c.id);
+            prop_assert!(found(&c.display_name), "name {:?}", c.display_name);
+            for p in &c.phones {
+                let e164 = p.e164.as_deref().expect("demo numbers normalise");
+                prop_assert!(found(e164), "{} by {}", c.id, e164);
+                if let Some(national) = e164.strip_prefix("+49") {
+                    prop_assert!(found(&format!("0{national}")), "{} by 0{}", c.id, national);
+                } else {
+                    prop_assert!(found(&format!("00{}", &e164[1..])), "{} by 00{}", c.id, &e164[1..]);
+                }
+                prop_assert!(found(&p.raw), "{} by its written form {:?}", c.id, p.raw);
+            }
+        }
 
-    #[test]
-    fn highlights_cover_the_typed_prefix() {
-        let d = demo_directory();
-        let r = d.search("jürg", 5);
-        let h = &r.hits[0];
-        let name = h
-            .highlights
-            .iter()
-            .find(|h| h.field == "display_name")
-            .unwrap();
-        let marked: Vec<_> = Highlight::split(&h.contact.display_name, &name.ranges)
-            .into_iter()
-            .filter(|(_, m)| *m)
-            .map(|(s, _)| s.to_lowercase())
-            .collect();
-        assert!(marked.iter().all(|s| s == "jürg"), "{marked:?}");
-    }
-
-    #[test]
-    fn numbers_in_any_form_find_the_contact() {
-        let d = demo_directory();
-        let c = d
-            .contacts
-            .iter()
-            .find(|c| c.phones[0].raw.starts_with("089/452000"))
-            .unwrap();
-        let e164 = c.phones[0].e164.clone().unwrap();
-        let ext = &e164[e164.len() - 3..];
-        for q in [
-            e164.clone(),
-            format!("+49 (0)89 452000-{ext}"),
-            format!("0049 89 452000{ext}"),
-        ] {
-            let r = d.search(&q, 10);
-            assert!(r.hits.iter().any(|h| h.contact.id == c.id), "{q}");
+        #[test]
+        fn phone_normalisation_is_idempotent(raw in "[+(]?[0-9]{0,4}[ /()-]?[0-9]{2,5}[ -/]?[0-9]{2,8}") {
+            let n = PhoneNormalizer::new(&demo::dialing()).unwrap();
+            if let Some(e164) = n.normalize(&raw) {
+                let again = n.normalize(&e164);
+                prop_assert_eq!(again.as_deref(), Some(e164.as_str()));
+            }
         }
     }
 
     #[test]
-    fn get_by_id() {
-        let d = demo_directory();
-        assert_eq!(d.get("demo:000042").unwrap().id, "demo:000042");
-        assert!(d.get("demo:999999").is_none());
+    fn duplicate_ids_keep_the_first() {
+        let mut contacts = demo::generate(10, 1);
+        let mut twin = contacts[3].clone();
+        twin.display_name = "Someone Else".into();
+        contacts.push(twin);
+        let d = Directory::build(contacts, PhoneNormalizer::new(&demo::dialing()).unwrap());
+        assert_eq!(d.len(), 10);
+        assert_ne!(d.get("demo:000003").unwrap().display_name, "Someone Else");
     }
 }

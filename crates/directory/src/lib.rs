@@ -3,7 +3,11 @@
 
 pub mod demo;
 mod directory;
+pub mod index;
 pub mod phone;
+pub mod phonetic;
+pub mod sources;
+pub mod store;
 pub mod text;
 
-pub use directory::{Directory, SearchResults};
+pub use directory::{Directory, DirectoryBuilder, SearchResults};

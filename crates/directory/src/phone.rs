@@ -37,6 +37,7 @@ pub enum DialingError {
 #[derive(Clone, Debug)]
 pub struct PhoneNormalizer {
     country: CountryId,
+    country_code: u16,
     trunk_prefix: String,
     area_code: Option<String>,
     /// E.164 of the main number, with the `+`.
@@ -55,10 +56,11 @@ impl PhoneNormalizer {
         let country: CountryId = code
             .parse()
             .map_err(|_| DialingError::UnknownCountry(params.country.clone()))?;
-        let trunk_prefix = phonenumber::metadata::DATABASE
+        let meta = phonenumber::metadata::DATABASE
             .by_id(country.as_ref())
-            .and_then(|m| m.national_prefix().map(str::to_owned))
-            .unwrap_or_default();
+            .ok_or_else(|| DialingError::UnknownCountry(params.country.clone()))?;
+        let trunk_prefix = meta.national_prefix().unwrap_or_default().to_owned();
+        let country_code = meta.country_code();
         let area_code = match params.area_code.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(a) if a.bytes().all(|b| b.is_ascii_digit()) && !a.starts_with('0') => {
@@ -68,6 +70,7 @@ impl PhoneNormalizer {
         };
         let mut normalizer = PhoneNormalizer {
             country,
+            country_code,
             trunk_prefix,
             area_code,
             main: None,
@@ -115,6 +118,20 @@ impl PhoneNormalizer {
 
     pub fn main_number(&self) -> Option<&str> {
         self.main.as_deref()
+    }
+
+    /// Country calling code of the tenant's country (49 for Germany).
+    pub fn country_code(&self) -> u16 {
+        self.country_code
+    }
+
+    /// What national numbers start with (`0` in DE, AT, CH, UK; empty where there is none).
+    pub fn trunk_prefix(&self) -> &str {
+        &self.trunk_prefix
+    }
+
+    pub fn area_code(&self) -> Option<&str> {
+        self.area_code.as_deref()
     }
 }
 

@@ -40,77 +40,152 @@ fn is_joiner(c: char) -> bool {
 /// transliteration separates words, except apostrophes, which are dropped.
 pub fn terms(text: &str) -> Vec<Term> {
     let mut out = Vec::new();
-    let mut raw: Vec<(u8, u32)> = Vec::new(); // ASCII char, original end offset
-    let mut word_start = 0u32;
+    scan(text, true, true, |word, start, ends| {
+        out.push(Term {
+            text: word.to_owned(),
+            start,
+            ends: ends.to_vec(),
+        });
+    });
+    out
+}
+
+/// Calls `f` with every folded word of `text`, without keeping offsets: the fast path for
+/// indexing.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    scan(text, false, true, |word, _, _| f(word));
+}
+
+/// The words of `text` transliterated and lowercased but with `ae`/`oe`/`ue`/`ss` left as
+/// typed: a typo right after a vowel ("Huaer") must not be folded into another word
+/// ("huar") before typo matching sees it. Same words, same order as [`for_each_word`].
+pub fn unmerged_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    scan(text, false, false, |word, _, _| out.push(word.to_owned()));
+    out
+}
+
+/// The folded words of `text`, separated by single spaces: `"Dr. Jürgen Müller"` →
+/// `"dr jurgen muller"`. Idempotent, and the sort key of names.
+pub fn fold(text: &str) -> String {
+    let mut out = String::new();
+    for_each_word(text, |w| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    });
+    out
+}
+
+/// The one place where text becomes words. `track` decides whether offsets are recorded,
+/// `merge` whether German two-letter spellings are folded.
+fn scan(text: &str, track: bool, merge: bool, mut emit: impl FnMut(&str, u32, &[u32])) {
+    let mut word = Word::default();
     for (pos, c) in text.chars().enumerate() {
         let pos = pos as u32;
         if is_joiner(c) {
             continue;
         }
         let mut any = false;
-        for b in ascii_of(c).bytes() {
+        let mut take = |b: u8| {
             if b.is_ascii_alphanumeric() {
-                if raw.is_empty() {
-                    word_start = pos;
+                if word.text.is_empty() {
+                    word.start = pos;
                 }
-                raw.push((b.to_ascii_lowercase(), pos + 1));
+                word.push(b.to_ascii_lowercase(), pos + 1, track, merge);
                 any = true;
             }
+        };
+        if c.is_ascii() {
+            take(c as u8);
+        } else if c.is_alphanumeric() {
+            // Symbols and emoji separate words; deunicode would spell them out as names.
+            deunicode::deunicode_char(c)
+                .unwrap_or("")
+                .bytes()
+                .for_each(take);
         }
-        if !any && !raw.is_empty() {
-            out.push(collapse(&raw, word_start));
-            raw.clear();
+        if !any && !word.text.is_empty() {
+            emit(&word.text, word.start, &word.ends);
+            word.clear();
         }
     }
-    if !raw.is_empty() {
-        out.push(collapse(&raw, word_start));
+    if !word.text.is_empty() {
+        emit(&word.text, word.start, &word.ends);
     }
-    out
 }
 
-/// The folded form of a single word or query fragment (all of its words run together).
-pub fn fold(text: &str) -> String {
-    terms(text).into_iter().map(|t| t.text).collect()
+/// A folded word being built.
+#[derive(Default)]
+struct Word {
+    text: String,
+    start: u32,
+    ends: Vec<u32>,
 }
 
-fn ascii_of(c: char) -> &'static str {
-    if c.is_ascii() {
-        // Static single-byte strings without allocating.
-        const ASCII: &str = "\0\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f} !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u{7f}";
-        let i = c as usize;
-        return &ASCII[i..i + 1];
-    }
-    deunicode::deunicode_char(c).unwrap_or("")
-}
-
-/// German spellings without umlauts write `ae`, `oe`, `ue` and `ss`; folding both spellings
-/// to the single vowel or `s` makes `Mueller`, `Müller` and `Muller` one word.
-fn collapse(raw: &[(u8, u32)], start: u32) -> Term {
-    let mut text = String::with_capacity(raw.len());
-    let mut ends: Vec<u32> = Vec::with_capacity(raw.len());
-    for &(b, end) in raw {
-        // Merging against what was already written (not against the input) leaves no pair
-        // behind, so folding folded text changes nothing.
-        let merges = matches!(
-            (text.as_bytes().last(), b),
-            (Some(b'a' | b'o' | b'u'), b'e') | (Some(b's'), b's')
-        );
+impl Word {
+    /// German spellings without umlauts write `ae`, `oe`, `ue` and `ss`; folding both
+    /// spellings to the single vowel or `s` makes `Mueller`, `Müller` and `Muller` one word.
+    /// Merging against what was already written (not against the input) leaves no pair
+    /// behind, so folding folded text changes nothing.
+    fn push(&mut self, b: u8, end: u32, track: bool, merge: bool) {
+        let merges = merge
+            && matches!(
+                (self.text.as_bytes().last(), b),
+                (Some(b'a' | b'o' | b'u'), b'e') | (Some(b's'), b's')
+            );
         if merges {
-            *ends.last_mut().expect("text and ends grow together") = end;
+            if track {
+                *self.ends.last_mut().expect("text and ends grow together") = end;
+            }
         } else {
-            text.push(b as char);
-            ends.push(end);
+            self.text.push(b as char);
+            if track {
+                self.ends.push(end);
+            }
         }
     }
-    Term { text, start, ends }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn folding_is_idempotent(s in "\\PC{0,40}") {
+            let once = fold(&s);
+            prop_assert_eq!(fold(&once), once.clone());
+            prop_assert!(once.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' '));
+        }
+
+        #[test]
+        fn offsets_stay_inside_the_text(s in "\\PC{0,40}") {
+            let len = s.chars().count() as u32;
+            for t in terms(&s) {
+                prop_assert!(!t.text.is_empty());
+                prop_assert_eq!(t.ends.len(), t.text.len());
+                prop_assert!(t.start < len && t.span()[1] <= len && t.span()[0] < t.span()[1]);
+            }
+        }
+    }
 
     fn words(s: &str) -> Vec<String> {
         terms(s).into_iter().map(|t| t.text).collect()
+    }
+
+    fn words_of(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_word(s, |w| out.push(w.to_owned()));
+        assert_eq!(out, words(s), "both scanners agree");
+        out
     }
 
     #[test]
@@ -130,6 +205,12 @@ mod tests {
         assert_eq!(fold("Łukasz"), "lukasz");
         assert_eq!(fold("Ørsted"), "orsted");
         assert_eq!(fold("Genève"), "geneve");
+        assert_eq!(fold("Škoda Ōsaka Ærø"), "skoda osaka aro");
+        assert_eq!(words_of("Anna 😀 Berg"), ["anna", "berg"]);
+        assert_eq!(
+            unmerged_words("Hans Huaer-Straße"),
+            ["hans", "huaer", "strasse"]
+        );
     }
 
     #[test]

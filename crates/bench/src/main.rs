@@ -1,0 +1,216 @@
+//! `kontakt-bench`: Kontakt's benchmarks. They print numbers; they never pass or fail.
+//!
+//! - `search`: build time, memory and per-class latency and recall of Kontakt's index, SQLite
+//!   FTS5 and tantivy on the same generated contacts and query log, side by side.
+
+mod engines;
+mod queries;
+mod report;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use engines::Engine;
+use queries::{Class, Intended, Query};
+use report::{ClassResult, EngineRun};
+
+#[derive(Parser)]
+#[command(about = "Kontakt benchmarks: search engines side by side, HTTP load")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+enum EngineKind {
+    Kontakt,
+    Fts5,
+    Tantivy,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Compare the search engines (each size and engine in its own process, one after the
+    /// other, so memory figures do not mix).
+    Search {
+        /// Directory sizes.
+        #[arg(long, value_delimiter = ',', default_values_t = [100_000usize, 1_000_000])]
+        sizes: Vec<usize>,
+        #[arg(long, value_delimiter = ',', value_enum, default_values_t = [EngineKind::Kontakt, EngineKind::Fts5, EngineKind::Tantivy])]
+        engines: Vec<EngineKind>,
+        /// Queries per class.
+        #[arg(long, default_value_t = 200)]
+        per_class: usize,
+        /// Longest an engine may spend on one class before the rest is skipped.
+        #[arg(long, default_value_t = 30)]
+        class_budget_secs: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Also write the tables as Markdown to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+    /// One engine at one size (run by `search`; prints one JSON line).
+    #[command(hide = true)]
+    SearchOne {
+        #[arg(long, value_enum)]
+        engine: EngineKind,
+        #[arg(long)]
+        size: usize,
+        #[arg(long)]
+        per_class: usize,
+        #[arg(long)]
+        class_budget_secs: u64,
+        #[arg(long)]
+        seed: u64,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Search {
+            sizes,
+            engines,
+            per_class,
+            class_budget_secs,
+            seed,
+            markdown,
+        } => {
+            let mut runs = Vec::new();
+            for &size in &sizes {
+                for &engine in &engines {
+                    eprintln!("== {engine:?} at {size} contacts");
+                    let out = Command::new(std::env::current_exe()?)
+                        .args(["search-one", "--engine"])
+                        .arg(format!("{engine:?}").to_lowercase())
+                        .args(["--size", &size.to_string()])
+                        .args(["--per-class", &per_class.to_string()])
+                        .args(["--class-budget-secs", &class_budget_secs.to_string()])
+                        .args(["--seed", &seed.to_string()])
+                        .stderr(std::process::Stdio::inherit())
+                        .output()?;
+                    anyhow::ensure!(out.status.success(), "{engine:?} at {size} failed");
+                    let line = String::from_utf8(out.stdout)?;
+                    runs.push(serde_json::from_str::<EngineRun>(line.trim())?);
+                }
+            }
+            let text = report::render(&runs, per_class);
+            println!("{text}");
+            if let Some(path) = markdown {
+                std::fs::write(&path, &text)?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(())
+        }
+        Cmd::SearchOne {
+            engine,
+            size,
+            per_class,
+            class_budget_secs,
+            seed,
+        } => {
+            let run = search_one(
+                engine,
+                size,
+                per_class,
+                Duration::from_secs(class_budget_secs),
+                seed,
+            )?;
+            println!("{}", serde_json::to_string(&run)?);
+            Ok(())
+        }
+    }
+}
+
+fn search_one(
+    kind: EngineKind,
+    size: usize,
+    per_class: usize,
+    budget: Duration,
+    seed: u64,
+) -> anyhow::Result<EngineRun> {
+    let log = queries::generate(size, seed, per_class);
+    let rss_before = report::rss_mb();
+    let started = Instant::now();
+    let tmp = std::env::temp_dir();
+    let engine: Box<dyn Engine> = match kind {
+        EngineKind::Kontakt => Box::new(engines::kontakt::Kontakt::build(size, seed)),
+        EngineKind::Fts5 => Box::new(engines::fts5::Fts5::build(size, seed, &tmp)?),
+        EngineKind::Tantivy => Box::new(engines::tantivy::Tantivy::build(size, seed)?),
+    };
+    let build = started.elapsed();
+    let rss_after = report::rss_mb();
+    eprintln!(
+        "   built in {build:.1?}, {:.0} MB more resident",
+        rss_after - rss_before
+    );
+    let mut classes = Vec::new();
+    for class in Class::ALL {
+        let queries: Vec<&Query> = log.iter().filter(|q| q.class == class).collect();
+        classes.push(measure(engine.as_ref(), class, &queries, budget));
+    }
+    Ok(EngineRun {
+        engine: format!("{kind:?}"),
+        size,
+        build_secs: build.as_secs_f64(),
+        rss_mb: rss_after - rss_before,
+        peak_rss_mb: report::peak_rss_mb(),
+        notes: engine.notes(),
+        classes,
+    })
+}
+
+/// Single-threaded latency of each query (after one untimed warm-up pass over a few), and
+/// recall: how often the intended contact is among the first five hits.
+fn measure(engine: &dyn Engine, class: Class, queries: &[&Query], budget: Duration) -> ClassResult {
+    for q in queries.iter().take(10) {
+        let _ = engine.search(q);
+    }
+    let started = Instant::now();
+    let mut micros = Vec::with_capacity(queries.len());
+    let mut found = 0usize;
+    let mut judged = 0usize;
+    let mut answered = true;
+    for q in queries {
+        if started.elapsed() > budget {
+            break;
+        }
+        let t = Instant::now();
+        let result = engine.search(q);
+        micros.push(t.elapsed().as_secs_f64() * 1e6);
+        let Some((_, hits)) = result else {
+            answered = false;
+            continue;
+        };
+        if class.has_recall() && !matches!(q.intended, Intended::Nothing) {
+            judged += 1;
+            let hit = hits
+                .iter()
+                .take(5)
+                .any(|h| q.intended.is_met_by(&h.id, &h.display_name));
+            found += usize::from(hit);
+            if !hit && std::env::var_os("KONTAKT_BENCH_SHOW_MISSES").is_some() {
+                let top: Vec<&str> = hits
+                    .iter()
+                    .take(5)
+                    .map(|h| h.display_name.as_str())
+                    .collect();
+                eprintln!(
+                    "   miss {:?} {:?}: wanted {:?}, got {top:?}",
+                    class, q.text, q.intended
+                );
+            }
+        }
+    }
+    ClassResult::new(
+        class,
+        micros,
+        answered,
+        class
+            .has_recall()
+            .then(|| found as f64 / judged.max(1) as f64),
+    )
+}

@@ -1,0 +1,85 @@
+//! Where the query matched, for the hits that are shown: ranges in the original text.
+
+use kontakt_api::{Contact, Highlight};
+
+use super::fields::fields_of;
+use super::matcher::WordMatcher;
+use super::numbers::NumberPattern;
+use crate::text::terms;
+
+/// Highlights of a word query in every matched field of `contact`.
+pub fn highlights(contact: &Contact, words: &[WordMatcher]) -> Vec<Highlight> {
+    let mut out = Vec::new();
+    for field in fields_of(contact) {
+        let mut ranges: Vec<[u32; 2]> = Vec::new();
+        for term in terms(field.text) {
+            let matched = words
+                .iter()
+                .filter_map(|w| w.matched_len(&term.text, field.field))
+                .max();
+            if let Some(len) = matched {
+                ranges.push(term.span_of_prefix(len));
+            }
+        }
+        if !ranges.is_empty() {
+            out.push(Highlight {
+                field: field.path,
+                ranges,
+            });
+        }
+    }
+    out
+}
+
+/// Highlights of a number query: the digits of each matching number as written.
+pub fn number_highlights(contact: &Contact, pattern: &NumberPattern) -> Vec<Highlight> {
+    let mut out = Vec::new();
+    for (i, phone) in contact.phones.iter().enumerate() {
+        let Some(e164) = phone.e164.as_deref().map(|e| &e[1..]) else {
+            continue;
+        };
+        // Digit positions (in chars) of the number as written.
+        let digits: Vec<u32> = phone
+            .raw
+            .chars()
+            .enumerate()
+            .filter(|(_, c)| c.is_ascii_digit())
+            .map(|(p, _)| p as u32)
+            .collect();
+        let (Some(&first), Some(&last)) = (digits.first(), digits.last()) else {
+            continue;
+        };
+        let whole = [
+            first.min(if phone.raw.starts_with('+') { 0 } else { first }),
+            last + 1,
+        ];
+        let range = if pattern.exact.iter().any(|e| e == e164) {
+            Some(whole)
+        } else if let Some(p) = pattern
+            .prefixes
+            .iter()
+            .filter(|p| e164.starts_with(p.as_str()))
+            .max_by_key(|p| p.len())
+        {
+            // The unmatched tail of the E.164 form is the same digits at the end as written.
+            let tail = e164.len() - p.len();
+            if tail == 0 || tail >= digits.len() {
+                Some(whole)
+            } else {
+                Some([whole[0], digits[digits.len() - tail - 1] + 1])
+            }
+        } else if let Some(s) = pattern.suffix.as_deref().filter(|s| e164.ends_with(s)) {
+            let n = s.len().min(digits.len());
+            Some([digits[digits.len() - n], last + 1])
+        } else {
+            None
+        };
+        if let Some(range) = range {
+            out.push(Highlight {
+                field: format!("phones[{i}]"),
+                ranges: vec![range],
+            });
+        }
+    }
+    out
+}

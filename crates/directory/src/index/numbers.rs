@@ -1,0 +1,169 @@
+//! Phone numbers, searchable by any prefix of their E.164 form and by their last digits.
+
+use crate::store::ContactStore;
+
+#[cfg(test)]
+mod tests {
+    use super::pack_reversed;
+
+    #[test]
+    fn packed_suffixes_order_like_reversed_strings() {
+        let lo = pack_reversed("123", 0);
+        let hi = pack_reversed("123", 0xF);
+        for number in ["4989123", "123", "49890123"] {
+            let k = pack_reversed(number, 0);
+            assert!(lo <= k && k <= hi, "{number}");
+        }
+        for number in ["4989124", "1230", "23"] {
+            let k = pack_reversed(number, 0);
+            assert!(k < lo || k > hi, "{number}");
+        }
+    }
+}
+
+/// Bits for the phone's position within its contact.
+const PHONE_BITS: u32 = 4;
+const PHONE_MASK: u32 = (1 << PHONE_BITS) - 1;
+
+pub struct NumberIndex {
+    /// E.164 digits (without `+`) → rank in lexicographic order.
+    forward: fst::Map<Vec<u8>>,
+    /// Every number's digits reversed and packed ([`pack_reversed`]), with its rank in
+    /// `forward`, sorted: the numbers ending in some digits are one binary-searched range.
+    by_suffix: Vec<(u64, u32)>,
+    /// Per number: `doc << 4 | phone index`, sorted by document.
+    postings: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+/// How a number matched; lower is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NumberTier {
+    Exact = 0,
+    Prefix = 1,
+    Suffix = 2,
+}
+
+impl NumberIndex {
+    pub fn build(store: &ContactStore) -> NumberIndex {
+        let mut entries: Vec<(&str, u32)> = Vec::new();
+        for doc in 0..store.len() {
+            store.for_each_e164(doc, |i, e164| {
+                if i <= PHONE_MASK as usize {
+                    entries.push((&e164[1..], (doc as u32) << PHONE_BITS | i as u32));
+                }
+            });
+        }
+        // Sort by number, then document: postings come out grouped and ordered.
+        entries.sort_unstable();
+        let mut keys: Vec<&str> = Vec::new();
+        let mut postings = Vec::with_capacity(entries.len());
+        let mut starts = Vec::new();
+        for (digits, posting) in entries {
+            if keys.last() != Some(&digits) {
+                keys.push(digits);
+                starts.push(postings.len() as u32);
+            }
+            postings.push(posting);
+        }
+        starts.push(postings.len() as u32);
+        let forward = fst::Map::from_iter(
+            keys.iter()
+                .enumerate()
+                .map(|(r, k)| (k.as_bytes(), r as u64)),
+        )
+        .expect("sorted, unique");
+        let mut by_suffix: Vec<(u64, u32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(r, k)| (pack_reversed(k, 0), r as u32))
+            .collect();
+        by_suffix.sort_unstable();
+        NumberIndex {
+            forward,
+            by_suffix,
+            postings,
+            starts,
+        }
+    }
+
+    fn postings_of(&self, lo: u64, hi: u64) -> &[u32] {
+        &self.postings[self.starts[lo as usize] as usize..self.starts[hi as usize] as usize]
+    }
+
+    /// Calls `visit(doc, phone index, tier)` for every number that `pattern` selects.
+    pub fn visit(&self, pattern: &NumberPattern, mut visit: impl FnMut(u32, u32, NumberTier)) {
+        let mut each = |slice: &[u32], tier| {
+            for &p in slice {
+                visit(p >> PHONE_BITS, p & PHONE_MASK, tier);
+            }
+        };
+        for exact in &pattern.exact {
+            if let Some(r) = self.forward.get(exact) {
+                each(self.postings_of(r, r + 1), NumberTier::Exact);
+            }
+        }
+        for prefix in &pattern.prefixes {
+            let (lo, hi) = range_of(&self.forward, prefix.as_bytes());
+            each(self.postings_of(lo, hi), NumberTier::Prefix);
+        }
+        if let Some(suffix) = &pattern.suffix {
+            // All numbers ending in `suffix`: reversed, they start with it.
+            let lo = pack_reversed(suffix, 0);
+            let hi = pack_reversed(suffix, 0xF);
+            let first = self.by_suffix.partition_point(|&(k, _)| k < lo);
+            let last = self.by_suffix.partition_point(|&(k, _)| k <= hi);
+            for &(_, r) in &self.by_suffix[first..last] {
+                each(
+                    self.postings_of(u64::from(r), u64::from(r) + 1),
+                    NumberTier::Suffix,
+                );
+            }
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.forward.as_fst().as_bytes().len()
+            + self.by_suffix.len() * 12
+            + (self.postings.len() + self.starts.len()) * 4
+    }
+}
+
+/// Up to 15 digits (E.164's maximum), last digit first, 4 bits each from the top, digit `d`
+/// as `d + 1` so that shorter is smaller; unused nibbles are `fill` (0 for the lowest key
+/// with this suffix, 0xF for the highest).
+pub fn pack_reversed(digits: &str, fill: u64) -> u64 {
+    let mut packed = 0u64;
+    let mut used = 0;
+    for b in digits.bytes().rev().take(15) {
+        packed = packed << 4 | u64::from(b - b'0' + 1);
+        used += 1;
+    }
+    for _ in used..16 {
+        packed = packed << 4 | fill;
+    }
+    packed
+}
+
+/// The ranks `[lo, hi)` of all keys starting with `prefix`.
+pub fn range_of(map: &fst::Map<Vec<u8>>, prefix: &[u8]) -> (u64, u64) {
+    use fst::{IntoStreamer, Streamer};
+    let first_at_or_after = |key: &[u8]| map.range().ge(key).into_stream().next().map(|(_, v)| v);
+    let end = map.len() as u64;
+    let lo = first_at_or_after(prefix).unwrap_or(end);
+    let mut upper = prefix.to_vec();
+    upper.push(0xff);
+    let hi = first_at_or_after(&upper).unwrap_or(end);
+    (lo, hi.max(lo))
+}
+
+/// What a number query looks for, as E.164 digit strings without `+`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NumberPattern {
+    /// The whole number, when the query is a complete number.
+    pub exact: Vec<String>,
+    /// Numbers that start with these digits.
+    pub prefixes: Vec<String>,
+    /// Numbers that end with these digits (an extension).
+    pub suffix: Option<String>,
+}

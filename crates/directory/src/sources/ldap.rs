@@ -1,0 +1,378 @@
+//! LDAP and Active Directory, with paged results so directories larger than the server's
+//! size limit (1,000 entries in AD) come through whole.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use kontakt_api::{Address, Contact, Phone, SourceRef};
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
+use serde::Deserialize;
+
+use super::mapping::{ColumnMapping, FieldNames, Preset};
+use super::{ContactSink, LoadReport, SourceError, compose_name, content_id, default_refresh};
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapSource {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "default_refresh", with = "humantime_serde")]
+    pub refresh: Duration,
+    /// `ldap://host:389` or `ldaps://host:636`.
+    pub url: String,
+    /// Upgrade an `ldap://` connection with StartTLS.
+    #[serde(default)]
+    pub starttls: bool,
+    /// Bind as this DN; anonymous when absent.
+    #[serde(default)]
+    pub bind_dn: Option<String>,
+    /// Name of the environment variable that holds the bind password — never the password
+    /// itself, so configuration files can be shared and checked in.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    pub base_dn: String,
+    #[serde(default = "default_filter")]
+    pub filter: String,
+    #[serde(default = "default_preset")]
+    pub preset: Preset,
+    #[serde(default)]
+    pub attributes: Option<ColumnMapping>,
+    #[serde(default = "default_page_size")]
+    pub page_size: i32,
+    #[serde(default = "default_timeout", with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+fn default_filter() -> String {
+    String::from("(&(objectClass=person)(!(objectClass=computer)))")
+}
+
+fn default_preset() -> Preset {
+    Preset::ActiveDirectory
+}
+
+fn default_page_size() -> i32 {
+    500
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn ldap_error(context: &str, e: impl std::fmt::Display) -> SourceError {
+    SourceError::Ldap(format!("{context}: {e}"))
+}
+
+impl LdapSource {
+    fn password(&self) -> Result<Option<String>, SourceError> {
+        match (&self.bind_dn, &self.password_env) {
+            (None, _) => Ok(None),
+            (Some(_), None) => Err(SourceError::Config(String::from(
+                "bind_dn is set but password_env is not: name the environment variable that holds the password",
+            ))),
+            (Some(_), Some(var)) => std::env::var(var).map(Some).map_err(|_| {
+                SourceError::Config(format!(
+                    "the environment variable {var} (password_env) is not set"
+                ))
+            }),
+        }
+    }
+
+    pub async fn read(
+        &self,
+        source: &SourceRef,
+        report: &mut LoadReport,
+        sink: &mut dyn ContactSink,
+    ) -> Result<(), SourceError> {
+        let fields = self.preset.fields().with(self.attributes.as_ref());
+        let password = self.password()?;
+        let settings = LdapConnSettings::new()
+            .set_conn_timeout(self.timeout)
+            .set_starttls(self.starttls);
+        let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.url)
+            .await
+            .map_err(|e| ldap_error(&format!("cannot connect to {}", self.url), e))?;
+        ldap3::drive!(conn);
+        ldap.with_timeout(self.timeout);
+        if let (Some(dn), Some(pw)) = (&self.bind_dn, &password) {
+            ldap.simple_bind(dn, pw)
+                .await
+                .and_then(|r| r.success())
+                .map_err(|e| ldap_error(&format!("bind as {dn} failed"), e))?;
+        }
+        let attrs = requested_attributes(&fields);
+        let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
+            Box::new(EntriesOnly::new()),
+            Box::new(PagedResults::new(self.page_size)),
+        ];
+        ldap.with_timeout(self.timeout);
+        let mut search = ldap
+            .streaming_search_with(adapters, &self.base_dn, Scope::Subtree, &self.filter, attrs)
+            .await
+            .map_err(|e| ldap_error(&format!("search under {} failed", self.base_dn), e))?;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut number = 0usize;
+        while let Some(entry) = search
+            .next()
+            .await
+            .map_err(|e| ldap_error("reading results failed", e))?
+        {
+            number += 1;
+            let entry = SearchEntry::construct(entry);
+            let values = Values::of(&entry);
+            let guid = values.id(&fields.id);
+            let location = match &guid {
+                Some(g) => format!("entry {number} ({g})"),
+                None => format!("entry {number}"),
+            };
+            let Some(mut contact) = values.contact(&fields, source) else {
+                report.skip(
+                    location,
+                    "no name: displayName, givenName, sn and company are empty",
+                );
+                continue;
+            };
+            contact.id = guid.unwrap_or_else(|| content_id(&[&entry.dn]));
+            if let Some(first) = seen.get(&contact.id) {
+                report.skip(location, format!("same id as entry {first}"));
+                continue;
+            }
+            seen.insert(contact.id.clone(), number);
+            contact.id = format!("{}:{}", source.id, contact.id);
+            sink.push(contact)?;
+            report.contacts += 1;
+        }
+        search
+            .finish()
+            .await
+            .success()
+            .map_err(|e| ldap_error("the search ended with an error", e))?;
+        let _ = ldap.unbind().await;
+        Ok(())
+    }
+}
+
+/// Every attribute a mapping may read.
+fn requested_attributes(f: &FieldNames) -> Vec<String> {
+    let mut attrs: Vec<String> = [
+        &f.id,
+        &f.display_name,
+        &f.honorific,
+        &f.given_name,
+        &f.middle_name,
+        &f.surname,
+        &f.company,
+        &f.department,
+        &f.job_title,
+        &f.street,
+        &f.postal_code,
+        &f.city,
+        &f.region,
+        &f.country,
+        &f.upn,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(f.emails.iter().flatten())
+    .chain(f.phones.iter().flat_map(|(n, _)| n))
+    .cloned()
+    .collect();
+    attrs.sort();
+    attrs.dedup();
+    attrs
+}
+
+/// An entry's attributes by lowercase name.
+struct Values<'e> {
+    text: HashMap<String, &'e Vec<String>>,
+    binary: HashMap<String, &'e Vec<Vec<u8>>>,
+}
+
+impl<'e> Values<'e> {
+    fn of(entry: &'e SearchEntry) -> Self {
+        Values {
+            text: entry
+                .attrs
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v))
+                .collect(),
+            binary: entry
+                .bin_attrs
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v))
+                .collect(),
+        }
+    }
+
+    fn all(&self, names: &[String]) -> Vec<String> {
+        names
+            .iter()
+            .find_map(|n| self.text.get(&n.to_lowercase()))
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn one(&self, names: &[String]) -> Option<String> {
+        self.all(names).into_iter().next()
+    }
+
+    /// Active Directory's `objectGUID` is 16 bytes, shown the way AD tools show it.
+    fn id(&self, names: &[String]) -> Option<String> {
+        if let Some(text) = self.one(names) {
+            return Some(text);
+        }
+        let bytes = names
+            .iter()
+            .find_map(|n| self.binary.get(&n.to_lowercase()))?
+            .first()?;
+        Some(guid_string(bytes))
+    }
+
+    fn contact(&self, f: &FieldNames, source: &SourceRef) -> Option<Contact> {
+        let given = self.one(&f.given_name);
+        let surname = self.one(&f.surname);
+        let company = self.one(&f.company);
+        let display_name = self
+            .one(&f.display_name)
+            .or_else(|| {
+                compose_name(&[
+                    given.as_deref(),
+                    self.one(&f.middle_name).as_deref(),
+                    surname.as_deref(),
+                ])
+            })
+            .or_else(|| company.clone())?;
+        let emails = f.emails.iter().flat_map(|n| self.all(n)).collect();
+        let phones = f
+            .phones
+            .iter()
+            .flat_map(|(n, kind)| {
+                self.all(n).into_iter().map(|raw| Phone {
+                    kind: *kind,
+                    raw,
+                    e164: None,
+                })
+            })
+            .collect();
+        let address = Address {
+            street: self.one(&f.street),
+            postal_code: self.one(&f.postal_code),
+            city: self.one(&f.city),
+            region: self.one(&f.region),
+            country: self.one(&f.country),
+        };
+        Some(Contact {
+            id: String::new(),
+            source: source.clone(),
+            display_name,
+            given_name: given,
+            surname,
+            company,
+            department: self.one(&f.department),
+            job_title: self.one(&f.job_title),
+            emails,
+            phones,
+            address: (!address.is_empty()).then_some(address),
+            upn: self.one(&f.upn),
+        })
+    }
+}
+
+/// `objectGUID` bytes (little-endian first three groups) → `8-4-4-4-12`.
+fn guid_string(b: &[u8]) -> String {
+    if b.len() != 16 {
+        return b.iter().map(|x| format!("{x:02x}")).collect();
+    }
+    format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_guids_read_like_ad_shows_them() {
+        let bytes = [
+            0x67, 0x45, 0x23, 0x01, 0xab, 0x89, 0xef, 0xcd, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+            0xcd, 0xef,
+        ];
+        assert_eq!(guid_string(&bytes), "01234567-89ab-cdef-0123-456789abcdef");
+    }
+
+    #[test]
+    fn a_bind_dn_needs_a_password_variable() {
+        let mut s: LdapSource = toml::from_str(
+            r#"id = "ad"
+               name = "AD"
+               url = "ldap://127.0.0.1:1"
+               base_dn = "dc=example,dc=org"
+               bind_dn = "cn=reader,dc=example,dc=org""#,
+        )
+        .unwrap();
+        assert!(
+            s.password()
+                .unwrap_err()
+                .to_string()
+                .contains("password_env is not")
+        );
+        s.password_env = Some("KONTAKT_TEST_SURELY_UNSET_VARIABLE".into());
+        assert!(
+            s.password()
+                .unwrap_err()
+                .to_string()
+                .contains("KONTAKT_TEST_SURELY_UNSET_VARIABLE")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_a_clear_error() {
+        let s: LdapSource = toml::from_str(
+            r#"id = "ad"
+               name = "AD"
+               url = "ldap://127.0.0.1:1"
+               base_dn = "dc=example,dc=org"
+               timeout = "2s""#,
+        )
+        .unwrap();
+        let err = s
+            .read(
+                &SourceRef {
+                    id: "ad".into(),
+                    name: "AD".into(),
+                },
+                &mut LoadReport::default(),
+                &mut |_| Ok(()),
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cannot connect to ldap://127.0.0.1:1"),
+            "{err}"
+        );
+    }
+}

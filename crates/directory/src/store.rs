@@ -1,0 +1,328 @@
+//! Contacts packed for a million entries in a few hundred megabytes.
+//!
+//! A `Contact` with its `String`s and `Vec`s costs about 1.3 KB on the heap. Here every
+//! text lives in one arena and a contact is a row of 8-byte spans into it; texts that repeat
+//! across contacts (companies, departments, cities, given names, …) are stored once. A
+//! contact is turned back into a `Contact` only when it is shown.
+
+use std::collections::HashMap;
+
+use kontakt_api::{Address, Contact, Phone, PhoneKind, SourceRef};
+
+use crate::index::fields::{Field, email_local_part};
+
+/// A text in the arena; `NONE` for an absent optional field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+const NONE: Span = Span {
+    start: u32::MAX,
+    len: 0,
+};
+
+#[derive(Clone, Copy)]
+struct PackedPhone {
+    kind: PhoneKind,
+    raw: Span,
+    e164: Span,
+}
+
+#[derive(Clone)]
+struct Row {
+    id: Span,
+    source: u16,
+    display_name: Span,
+    given_name: Span,
+    surname: Span,
+    company: Span,
+    department: Span,
+    job_title: Span,
+    upn: Span,
+    street: Span,
+    postal_code: Span,
+    city: Span,
+    region: Span,
+    country: Span,
+    emails: (u32, u16),
+    phones: (u32, u16),
+}
+
+pub struct ContactStore {
+    text: String,
+    rows: Vec<Row>,
+    emails: Vec<Span>,
+    phones: Vec<PackedPhone>,
+    sources: Vec<SourceRef>,
+}
+
+/// Collects contacts one at a time; the caller never holds them all as `Contact`s.
+#[derive(Default)]
+pub struct StoreBuilder {
+    store: ContactStore,
+    interned: HashMap<Box<str>, Span>,
+}
+
+impl Default for ContactStore {
+    fn default() -> Self {
+        ContactStore {
+            text: String::new(),
+            rows: Vec::new(),
+            emails: Vec::new(),
+            phones: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+impl StoreBuilder {
+    fn put(&mut self, s: &str) -> Span {
+        let span = Span {
+            start: self.store.text.len() as u32,
+            len: s.len() as u32,
+        };
+        self.store.text.push_str(s);
+        span
+    }
+
+    /// Texts many contacts share are stored once.
+    fn shared(&mut self, s: &str) -> Span {
+        if let Some(&span) = self.interned.get(s) {
+            return span;
+        }
+        let span = self.put(s);
+        self.interned.insert(s.into(), span);
+        span
+    }
+
+    fn opt_shared(&mut self, s: &Option<String>) -> Span {
+        s.as_deref().map_or(NONE, |s| self.shared(s))
+    }
+
+    pub fn push(&mut self, c: Contact) {
+        let source = match self.store.sources.iter().position(|s| *s == c.source) {
+            Some(i) => i,
+            None => {
+                self.store.sources.push(c.source.clone());
+                self.store.sources.len() - 1
+            }
+        } as u16;
+        let emails_start = self.store.emails.len() as u32;
+        for e in &c.emails {
+            let span = self.put(e);
+            self.store.emails.push(span);
+        }
+        let phones_start = self.store.phones.len() as u32;
+        for p in &c.phones {
+            let raw = self.put(&p.raw);
+            let e164 = p.e164.as_deref().map_or(NONE, |e| self.put(e));
+            self.store.phones.push(PackedPhone {
+                kind: p.kind,
+                raw,
+                e164,
+            });
+        }
+        let address = c.address.unwrap_or_default();
+        let row = Row {
+            id: self.put(&c.id),
+            source,
+            display_name: self.put(&c.display_name),
+            given_name: self.opt_shared(&c.given_name),
+            surname: self.opt_shared(&c.surname),
+            company: self.opt_shared(&c.company),
+            department: self.opt_shared(&c.department),
+            job_title: self.opt_shared(&c.job_title),
+            upn: c.upn.as_deref().map_or(NONE, |u| self.put(u)),
+            street: self.opt_shared(&address.street),
+            postal_code: self.opt_shared(&address.postal_code),
+            city: self.opt_shared(&address.city),
+            region: self.opt_shared(&address.region),
+            country: self.opt_shared(&address.country),
+            emails: (emails_start, c.emails.len() as u16),
+            phones: (phones_start, c.phones.len() as u16),
+        };
+        self.store.rows.push(row);
+    }
+
+    pub fn len(&self) -> usize {
+        self.store.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.rows.is_empty()
+    }
+
+    /// The finished store, rows reordered by `key` (the directory's tie-break order). Of
+    /// several contacts with the same id the one pushed first is kept; the number of
+    /// dropped duplicates is returned alongside.
+    pub fn finish<K: Ord>(self, key: impl Fn(&ContactStore, usize) -> K) -> (ContactStore, usize) {
+        let mut store = self.store;
+        let mut by_id: Vec<usize> = (0..store.rows.len()).collect();
+        by_id.sort_by(|&a, &b| store.id(a).cmp(store.id(b)).then(a.cmp(&b)));
+        let mut keep = vec![true; store.rows.len()];
+        for pair in by_id.windows(2) {
+            if store.id(pair[0]) == store.id(pair[1]) {
+                keep[pair[1]] = false;
+            }
+        }
+        let dropped = keep.iter().filter(|k| !**k).count();
+        let mut order: Vec<usize> = (0..store.rows.len()).filter(|&i| keep[i]).collect();
+        order.sort_by_cached_key(|&i| key(&store, i));
+        store.rows = order.iter().map(|&i| store.rows[i].clone()).collect();
+        store.text.shrink_to_fit();
+        store.emails.shrink_to_fit();
+        store.phones.shrink_to_fit();
+        (store, dropped)
+    }
+}
+
+impl ContactStore {
+    fn text(&self, span: Span) -> &str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    fn opt(&self, span: Span) -> Option<&str> {
+        (span != NONE).then(|| self.text(span))
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn id(&self, doc: usize) -> &str {
+        self.text(self.rows[doc].id)
+    }
+
+    pub fn display_name(&self, doc: usize) -> &str {
+        self.text(self.rows[doc].display_name)
+    }
+
+    fn emails(&self, row: &Row) -> &[Span] {
+        &self.emails[row.emails.0 as usize..row.emails.0 as usize + row.emails.1 as usize]
+    }
+
+    fn phones(&self, row: &Row) -> &[PackedPhone] {
+        &self.phones[row.phones.0 as usize..row.phones.0 as usize + row.phones.1 as usize]
+    }
+
+    /// The searchable texts of document `doc`, as [`crate::index::fields::for_each_field`]
+    /// gives them for a `Contact`.
+    pub fn for_each_field<'s>(&'s self, doc: usize, mut f: impl FnMut(Field, &'s str)) {
+        let row = &self.rows[doc];
+        f(Field::Name, self.text(row.display_name));
+        for (field, span) in [
+            (Field::Company, row.company),
+            (Field::Department, row.department),
+            (Field::JobTitle, row.job_title),
+            (Field::City, row.city),
+        ] {
+            if let Some(t) = self.opt(span) {
+                f(field, t);
+            }
+        }
+        for &e in self.emails(row) {
+            f(Field::Email, email_local_part(self.text(e)));
+        }
+    }
+
+    /// `(phone index, E.164)` of every number of `doc` that has one.
+    pub fn for_each_e164<'s>(&'s self, doc: usize, mut f: impl FnMut(usize, &'s str)) {
+        let row = &self.rows[doc];
+        for (i, p) in self.phones(row).iter().enumerate() {
+            if let Some(e) = self.opt(p.e164) {
+                f(i, e);
+            }
+        }
+    }
+
+    /// Document `doc` as the API shows it.
+    pub fn contact(&self, doc: usize) -> Contact {
+        let row = &self.rows[doc];
+        let s = |span| self.opt(span).map(str::to_owned);
+        let address = Address {
+            street: s(row.street),
+            postal_code: s(row.postal_code),
+            city: s(row.city),
+            region: s(row.region),
+            country: s(row.country),
+        };
+        Contact {
+            id: self.text(row.id).to_owned(),
+            source: self.sources[row.source as usize].clone(),
+            display_name: self.text(row.display_name).to_owned(),
+            given_name: s(row.given_name),
+            surname: s(row.surname),
+            company: s(row.company),
+            department: s(row.department),
+            job_title: s(row.job_title),
+            emails: self
+                .emails(row)
+                .iter()
+                .map(|&e| self.text(e).to_owned())
+                .collect(),
+            phones: self
+                .phones(row)
+                .iter()
+                .map(|p| Phone {
+                    kind: p.kind,
+                    raw: self.text(p.raw).to_owned(),
+                    e164: s(p.e164),
+                })
+                .collect(),
+            address: (!address.is_empty()).then_some(address),
+            upn: s(row.upn),
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.emails.capacity() * std::mem::size_of::<Span>()
+            + self.phones.capacity() * std::mem::size_of::<PackedPhone>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    #[test]
+    fn round_trips_every_field() {
+        let contacts = demo::generate(500, 3);
+        let mut b = StoreBuilder::default();
+        for c in contacts.iter().cloned() {
+            b.push(c);
+        }
+        let (store, dropped) = b.finish(|_, i| i);
+        assert_eq!(dropped, 0);
+        for (i, c) in contacts.iter().enumerate() {
+            assert_eq!(&store.contact(i), c);
+        }
+    }
+
+    #[test]
+    fn repeated_texts_are_stored_once() {
+        let mut b = StoreBuilder::default();
+        for c in demo::generate(2_000, 3) {
+            b.push(c);
+        }
+        let (store, _) = b.finish(|s, i| s.display_name(i).to_owned());
+        assert!(
+            store.heap_bytes() < 2_000 * 400,
+            "{} bytes",
+            store.heap_bytes()
+        );
+        let names: Vec<&str> = (0..store.len()).map(|i| store.display_name(i)).collect();
+        assert!(
+            names.windows(2).all(|w| w[0] <= w[1]),
+            "rows follow the key order"
+        );
+    }
+}
