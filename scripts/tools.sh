@@ -8,6 +8,7 @@
 #   wasm-opt                 npm package binaryen → .tools/ in the clone
 #   teams-js, Playwright     npm ci → node_modules/ in the clone
 #   chromium, chromedriver   Debian packages (./test only)
+#   slapd                    Debian package (./test only: the LDAP source's test)
 
 set -euo pipefail
 
@@ -91,6 +92,13 @@ ensure_wasm_opt() {
 ensure_chromium() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
   apt_install chromium chromium-driver
+}
+
+# OpenLDAP's server, for the LDAP source's test against a real directory. The package's
+# own service is not needed: the test starts slapd itself on loopback.
+ensure_slapd() {
+  if [ -x /usr/sbin/slapd ] && [ -x /usr/sbin/slapadd ]; then return; fi
+  apt_install slapd
 }
 
 ensure_build_tools() {

@@ -89,10 +89,10 @@ impl Session {
     /// A token that is valid for a while yet.
     pub async fn token(&self) -> Result<String, StartError> {
         let now = js_sys::Date::now() / 1000.0;
-        if let Some((token, expires)) = self.cached.lock().expect("single-threaded").clone() {
-            if expires - now > RENEW_BEFORE_SECS {
-                return Ok(token);
-            }
+        if let Some((token, expires)) = self.cached.lock().expect("single-threaded").clone()
+            && expires - now > RENEW_BEFORE_SECS
+        {
+            return Ok(token);
         }
         let token = match self.source {
             TokenSource::Teams => teams_token().await?,

@@ -9,11 +9,13 @@ mod contact;
 mod me;
 mod problem;
 mod search;
+mod sources;
 
 pub use contact::{Address, Contact, Phone, PhoneKind, SourceRef};
 pub use me::{DevTokenRequest, DevTokenResponse, Me};
 pub use problem::{Problem, ProblemCode};
 pub use search::{Highlight, SearchHit, SearchResponse};
+pub use sources::{SourceProblem, SourceState, SourceStatus};
 
 /// Longest query, in Unicode scalar values, the service accepts.
 pub const MAX_QUERY_CHARS: usize = 200;

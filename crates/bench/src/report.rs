@@ -88,7 +88,7 @@ fn ratio(theirs: f64, ours: f64) -> String {
 pub fn render(runs: &[EngineRun], per_class: usize) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "Single-threaded, {per_class} queries per class, limit 25, total counted. Times in ms.\n\n"
+        "Single-threaded, {per_class} queries per class, limit 25, total counted. Times in ms. \"cannot answer\": the engine has no way to express the class (its times, when it ran anyway, in brackets; see its recall).\n\n"
     ));
     out.push_str("| contacts | engine | build (s) | resident after build (MB) | peak resident (MB) | notes |\n|---:|---|---:|---:|---:|---|\n");
     for r in runs {
@@ -124,7 +124,16 @@ pub fn render(runs: &[EngineRun], per_class: usize) -> String {
                         format!("{} / {} / {}", ms(c.p50_us), ms(c.p95_us), ms(c.p99_us)),
                         c.p99_us,
                     ),
-                    Some(c) if c.n > 0 => ("cannot express".into(), f64::NAN),
+                    Some(c) if c.n > 0 && c.recall5.is_some() => (
+                        format!(
+                            "cannot answer ({} / {} / {})",
+                            ms(c.p50_us),
+                            ms(c.p95_us),
+                            ms(c.p99_us)
+                        ),
+                        f64::NAN,
+                    ),
+                    Some(c) if c.n > 0 => ("cannot answer".into(), f64::NAN),
                     _ => ("–".into(), f64::NAN),
                 }
             };

@@ -1,11 +1,13 @@
 //! Kontakt's directory: where contacts come from, how they are normalised, and how they
 //! are found. No HTTP here: the server crate puts this behind the API.
 
+pub mod catalog;
 pub mod demo;
 mod directory;
 pub mod index;
 pub mod phone;
 pub mod phonetic;
+pub mod snapshot;
 pub mod sources;
 pub mod store;
 pub mod text;

@@ -50,6 +50,7 @@ struct Row {
     phones: (u32, u16),
 }
 
+#[derive(Default)]
 pub struct ContactStore {
     text: String,
     rows: Vec<Row>,
@@ -63,18 +64,6 @@ pub struct ContactStore {
 pub struct StoreBuilder {
     store: ContactStore,
     interned: HashMap<Box<str>, Span>,
-}
-
-impl Default for ContactStore {
-    fn default() -> Self {
-        ContactStore {
-            text: String::new(),
-            rows: Vec::new(),
-            emails: Vec::new(),
-            phones: Vec::new(),
-            sources: Vec::new(),
-        }
-    }
 }
 
 impl StoreBuilder {

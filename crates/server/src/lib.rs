@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod config;
 pub mod demo;
 pub mod problem;
 mod routes;
@@ -11,109 +12,187 @@ mod web;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
 use axum::response::IntoResponse;
-use kontakt_directory::Directory;
-use kontakt_directory::phone::PhoneNormalizer;
+use kontakt_directory::catalog::TenantDirectory;
+use kontakt_directory::snapshot::SnapshotStore;
+use kontakt_directory::sources::SourceConfig;
 use tokio::net::TcpListener;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{KeyStore, KeyStoreOptions, TokenValidator, ValidatorOptions};
+use crate::config::{Config, DemoConfig, Limits, Mode, ServerConfig, TenantConfig};
 use crate::demo::DemoIssuer;
 use crate::state::{AppState, SharedState, Tenant};
 
 pub use routes::ApiDoc;
 
-/// How the server runs.
-pub struct Options {
-    pub listen: SocketAddr,
-    /// Trunk's output folder; `None` serves only the API.
-    pub tab_dir: Option<PathBuf>,
-    pub demo: Option<DemoOptions>,
-}
-
-pub struct DemoOptions {
-    pub size: usize,
-    pub seed: u64,
+/// The configuration `kontakt serve --demo` runs with: one demo tenant, development mode,
+/// snapshots in a temporary folder.
+pub fn demo_config(size: usize, seed: u64, listen: SocketAddr) -> Config {
+    let source: SourceConfig = toml::from_str(&format!(
+        "type = \"demo\"\nid = \"{}\"\nname = \"{}\"\nsize = {size}\nseed = {seed}\nrefresh = \"24h\"\n",
+        kontakt_directory::demo::SOURCE_ID,
+        kontakt_directory::demo::SOURCE_NAME
+    ))
+    .expect("the demo source configuration is valid");
+    Config {
+        server: ServerConfig {
+            mode: Mode::Development,
+            listen,
+            data_dir: std::path::PathBuf::new(),
+            startup_wait: Duration::from_secs(600),
+            ..ServerConfig::default()
+        },
+        auth: None,
+        demo: DemoConfig { enabled: true },
+        limits: Limits::default(),
+        tenants: vec![TenantConfig {
+            id: kontakt_directory::demo::TENANT_ID.to_owned(),
+            name: kontakt_directory::demo::TENANT_NAME.to_owned(),
+            dialing: kontakt_directory::demo::dialing(),
+            sources: vec![source],
+        }],
+    }
 }
 
 /// A server listening on a port, for `main` and for tests.
 pub struct Running {
     pub addr: SocketAddr,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The demo's snapshot folder; removed when this is dropped.
+    _scratch: Option<tempfile::TempDir>,
 }
 
-/// Binds, builds everything and starts answering.
-pub async fn start(options: Options) -> anyhow::Result<Running> {
-    let listener = TcpListener::bind(options.listen)
+/// Checks the configuration, opens every tenant's directory, binds and starts answering.
+pub async fn start(mut config: Config) -> anyhow::Result<Running> {
+    config.validate()?;
+    // An empty data_dir (the demo's) means a temporary folder, removed at exit.
+    let scratch = if config.server.data_dir.as_os_str().is_empty() {
+        let dir = tempfile::Builder::new().prefix("kontakt-demo-").tempdir()?;
+        config.server.data_dir = dir.path().to_owned();
+        Some(dir)
+    } else {
+        None
+    };
+    let listener = TcpListener::bind(config.server.listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.listen))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
     let addr = listener.local_addr()?;
-    let app = build(&options, addr)?;
+    let tenants = open_tenants(&config).await?;
+    let state = Arc::new(AppState {
+        validator: validator(&config, addr, &tenants),
+        demo: if config.demo.enabled {
+            Some(DemoIssuer::generate(kontakt_directory::demo::TENANT_ID)?)
+        } else {
+            None
+        },
+        tenants,
+        limits: config.limits.clone(),
+    });
+    let app = router(state, config.server.tab_dir.as_deref(), config.demo.enabled);
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
     });
-    Ok(Running { addr, handle })
+    Ok(Running {
+        addr,
+        handle,
+        _scratch: scratch,
+    })
 }
 
-fn build(options: &Options, addr: SocketAddr) -> anyhow::Result<Router> {
-    let Some(demo) = &options.demo else {
-        anyhow::bail!("nothing to serve: start with --demo (a configuration file follows later)");
-    };
-    let tenant_id = kontakt_directory::demo::TENANT_ID.to_owned();
-    let normalizer = PhoneNormalizer::new(&kontakt_directory::demo::dialing())?;
-    let started = std::time::Instant::now();
-    let directory = Directory::build(
-        kontakt_directory::demo::generate(demo.size, demo.seed),
-        normalizer,
-    );
-    tracing::info!(
-        contacts = directory.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "demo directory ready"
-    );
-    let tenant = Arc::new(Tenant {
-        id: tenant_id.clone(),
-        name: kontakt_directory::demo::TENANT_NAME.to_owned(),
-        directory: Arc::new(directory),
-    });
-    // Demo tokens are checked like real ones: the key set is fetched over HTTP from this
-    // very server, as it would be from login.microsoftonline.com.
-    let self_host = if addr.ip().is_unspecified() {
-        SocketAddr::from(([127, 0, 0, 1], addr.port()))
-    } else {
-        addr
-    };
-    let keys = Arc::new(KeyStore::new(KeyStoreOptions::new(format!(
-        "http://{self_host}/api/v1/dev/keys"
-    ))));
-    let validator = TokenValidator::new(
-        keys,
-        ValidatorOptions {
-            audiences: vec![
+/// Every tenant's directory, served from snapshots at once; sources without one are read
+/// before the server answers (bounded by `startup_wait`), then all refresh in the
+/// background.
+async fn open_tenants(config: &Config) -> anyhow::Result<HashMap<String, Arc<Tenant>>> {
+    let store = SnapshotStore::new(&config.server.data_dir);
+    let mut tenants = HashMap::new();
+    for t in &config.tenants {
+        let id = t.id.to_ascii_lowercase();
+        let label = access_log::tenant_hash(&id);
+        let catalog = Arc::new(TenantDirectory::open(
+            &label,
+            &id,
+            t.dialing.clone(),
+            t.sources.clone(),
+            store.clone(),
+        )?);
+        let first_loads = catalog.never_loaded().into_iter().map(|i| {
+            let catalog = Arc::clone(&catalog);
+            async move {
+                let _ = catalog.refresh(i).await;
+            }
+        });
+        if tokio::time::timeout(
+            config.server.startup_wait,
+            futures::future::join_all(first_loads),
+        )
+        .await
+        .is_err()
+        {
+            tracing::warn!(tenant = %label, "some sources are still loading; serving what is there");
+        }
+        catalog.spawn_refreshers();
+        tracing::info!(tenant = %label, contacts = catalog.directory().len(), "tenant ready");
+        tenants.insert(
+            id.clone(),
+            Arc::new(Tenant {
+                id,
+                name: t.name.clone(),
+                catalog,
+            }),
+        );
+    }
+    Ok(tenants)
+}
+
+/// Production: Microsoft's keys and the app registration's audiences. Demo: this server's
+/// own key set, fetched over HTTP like Microsoft's — the same validation code.
+fn validator(
+    config: &Config,
+    addr: SocketAddr,
+    tenants: &HashMap<String, Arc<Tenant>>,
+) -> TokenValidator {
+    let tenant_ids: HashSet<String> = tenants.keys().cloned().collect();
+    let (jwks, audiences, leeway) = if config.demo.enabled {
+        let host = if addr.ip().is_unspecified() {
+            SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        } else {
+            addr
+        };
+        (
+            format!("http://{host}/api/v1/dev/keys"),
+            vec![
                 demo::CLIENT_ID.to_owned(),
-                format!("api://{self_host}/{}", demo::CLIENT_ID),
+                format!("api://{host}/{}", demo::CLIENT_ID),
             ],
-            tenants: HashSet::from([tenant_id.clone()]),
-            leeway: Duration::from_secs(60),
+            Duration::from_secs(60),
+        )
+    } else {
+        let auth = config
+            .auth
+            .as_ref()
+            .expect("validated: auth is present without demo");
+        (auth.jwks_url.clone(), config.audiences(), auth.leeway)
+    };
+    TokenValidator::new(
+        Arc::new(KeyStore::new(KeyStoreOptions::new(jwks))),
+        ValidatorOptions {
+            audiences,
+            tenants: tenant_ids,
+            leeway,
         },
-    );
-    let state: SharedState = Arc::new(AppState {
-        tenants: HashMap::from([(tenant_id.clone(), tenant)]),
-        validator,
-        demo: Some(DemoIssuer::generate(&tenant_id)?),
-    });
-    Ok(router(state, options.tab_dir.as_deref(), true))
+    )
 }
 
-fn router(state: SharedState, tab_dir: Option<&std::path::Path>, demo: bool) -> Router {
+fn router(state: SharedState, tab_dir: Option<&Path>, demo: bool) -> Router {
     let (api, openapi) = OpenApiRouter::new()
         .nest("/api/v1", routes::api(demo))
         .split_for_parts();

@@ -1,8 +1,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kontakt_server::{DemoOptions, Options};
+use kontakt_server::config::Config;
 
 /// Kontakt: contact search and click-to-call for Microsoft Teams.
 #[derive(Parser)]
@@ -16,7 +17,16 @@ struct Cli {
 enum Command {
     /// Serve the API and the tab.
     Serve {
-        /// Demo mode: a generated directory, demo tokens, no Microsoft sign-in.
+        /// The configuration file (see docs/deploy.md).
+        #[arg(
+            long,
+            short,
+            env = "KONTAKT_CONFIG",
+            required_unless_present = "demo",
+            conflicts_with = "demo"
+        )]
+        config: Option<PathBuf>,
+        /// Demo mode: a generated directory, demo sign-in, no Microsoft account needed.
         #[arg(long)]
         demo: bool,
         /// Contacts in the demo directory.
@@ -25,16 +35,21 @@ enum Command {
         /// Seed of the demo generator: the same seed gives the same contacts.
         #[arg(long, default_value_t = kontakt_directory::demo::DEFAULT_SEED, requires = "demo")]
         demo_seed: u64,
-        /// Address and port to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080", env = "KONTAKT_LISTEN")]
-        listen: SocketAddr,
-        /// Folder of the built tab (Trunk's output).
-        #[arg(long, default_value = "dist", env = "KONTAKT_TAB_DIR")]
-        tab_dir: PathBuf,
+        /// Address and port to listen on (overrides server.listen).
+        #[arg(long, env = "KONTAKT_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Folder of the built tab, Trunk's output (overrides server.tab_dir).
+        #[arg(long, env = "KONTAKT_TAB_DIR")]
+        tab_dir: Option<PathBuf>,
+    },
+    /// Check a configuration file and print every problem with its key path.
+    CheckConfig {
+        /// The configuration file.
+        file: PathBuf,
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KONTAKT_LOG")
@@ -42,34 +57,82 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        match cli.command {
-            Command::Serve {
-                demo,
-                demo_size,
-                demo_seed,
-                listen,
-                tab_dir,
-            } => {
-                let running = kontakt_server::start(Options {
-                    listen,
-                    tab_dir: Some(tab_dir),
-                    demo: demo.then_some(DemoOptions {
-                        size: demo_size,
-                        seed: demo_seed,
-                    }),
-                })
-                .await?;
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            config,
+            demo,
+            demo_size,
+            demo_seed,
+            listen,
+            tab_dir,
+        } => {
+            let mut config = match config {
+                Some(path) => Config::read(&path)?,
+                None => {
+                    kontakt_server::demo_config(demo_size, demo_seed, "127.0.0.1:8080".parse()?)
+                }
+            };
+            if let Some(listen) = listen {
+                config.server.listen = listen;
+            }
+            if tab_dir.is_some() {
+                config.server.tab_dir = tab_dir;
+            }
+            if config.server.tab_dir.is_none() && std::path::Path::new("dist/index.html").exists() {
+                config.server.tab_dir = Some(PathBuf::from("dist"));
+            }
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let running = kontakt_server::start(config).await?;
                 let url = format!("http://{}/", running.addr);
                 tracing::info!("Kontakt is listening on {url}");
                 if demo {
-                    println!("\n  Kontakt demo: {url}\n");
+                    println!("\n  Kontakt demo:  {url}\n");
                 }
                 running.handle.await??;
-                Ok(())
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::CheckConfig { file } => {
+            let config = match Config::read(&file) {
+                Ok(c) => c,
+                Err(e) => {
+                    println!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let problems = config.problems();
+            for p in &problems {
+                println!("{p}");
+            }
+            let errors = problems.iter().filter(|p| !p.warning).count();
+            let warnings = problems.len() - errors;
+            if errors == 0 {
+                println!(
+                    "{}: ok ({warnings} warning{})",
+                    file.display(),
+                    if warnings == 1 { "" } else { "s" }
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!(
+                    "{}: {errors} error{}, {warnings} warning{}",
+                    file.display(),
+                    if errors == 1 { "" } else { "s" },
+                    if warnings == 1 { "" } else { "s" }
+                );
+                Ok(ExitCode::FAILURE)
             }
         }
-    })
+    }
 }

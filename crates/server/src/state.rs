@@ -1,16 +1,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kontakt_directory::Directory;
+use kontakt_directory::catalog::TenantDirectory;
 
 use crate::auth::TokenValidator;
+use crate::config::Limits;
 use crate::demo::DemoIssuer;
 
 /// A registered organisation and its contacts.
 pub struct Tenant {
     pub id: String,
     pub name: String,
-    pub directory: Arc<Directory>,
+    pub catalog: Arc<TenantDirectory>,
 }
 
 pub struct AppState {
@@ -19,6 +20,7 @@ pub struct AppState {
     pub validator: TokenValidator,
     /// Present only in demo mode; its routes do not exist otherwise.
     pub demo: Option<DemoIssuer>,
+    pub limits: Limits,
 }
 
 pub type SharedState = Arc<AppState>;

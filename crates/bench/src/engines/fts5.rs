@@ -106,7 +106,6 @@ impl Engine for Fts5 {
                 Ok(Hit {
                     id: row.get(0)?,
                     display_name: row.get(1)?,
-                    company: row.get(2)?,
                 })
             })
             .ok()?
@@ -120,6 +119,11 @@ impl Engine for Fts5 {
             .query_row(params![expr], |row| row.get(0))
             .ok()?;
         Some((total as usize, hits))
+    }
+
+    /// No edit distance and no phonetics in FTS5, and no token suffixes.
+    fn can_answer(&self, class: Class) -> bool {
+        !matches!(class, Class::Typo | Class::Phonetic | Class::Extension)
     }
 
     fn notes(&self) -> String {

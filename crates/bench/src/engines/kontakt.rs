@@ -26,7 +26,6 @@ impl Engine for Kontakt {
             .map(|h| Hit {
                 id: h.contact.id,
                 display_name: h.contact.display_name,
-                company: h.contact.company,
             })
             .collect();
         Some((r.total, hits))

@@ -22,7 +22,6 @@ pub struct Tantivy {
     normalizer: PhoneNormalizer,
     id: Field,
     display: Field,
-    company_full: Field,
     words: [Field; 6],
     phonetic: Field,
     e164: Field,
@@ -36,7 +35,6 @@ impl Tantivy {
         let mut sb = Schema::builder();
         let id = sb.add_text_field("id", STRING | STORED);
         let display = sb.add_text_field("display", STORED);
-        let company_full = sb.add_text_field("company_full", STORED);
         let words = FIELD_NAMES.map(|n| sb.add_text_field(n, TEXT));
         let phonetic = sb.add_text_field("phonetic", STRING);
         let e164 = sb.add_text_field("e164", STRING);
@@ -46,9 +44,6 @@ impl Tantivy {
         let normalizer = PhoneNormalizer::new(&dialing())?;
         for c in Generator::new(size, seed) {
             let mut d = doc!(id => c.id.clone(), display => c.display_name.clone());
-            if let Some(company) = &c.company {
-                d.add_text(company_full, company);
-            }
             for_each_field(&c, |field, text| {
                 d.add_text(words[field as usize], fold(text));
                 if field == KField::Name {
@@ -75,7 +70,6 @@ impl Tantivy {
             normalizer,
             id,
             display,
-            company_full,
             words,
             phonetic,
             e164,
@@ -182,7 +176,6 @@ impl Engine for Tantivy {
             .map(|d| Hit {
                 id: text(&d, self.id).unwrap_or_default(),
                 display_name: text(&d, self.display).unwrap_or_default(),
-                company: text(&d, self.company_full),
             })
             .collect();
         Some((total, hits))

@@ -117,7 +117,7 @@ fn ids(hits: &[SearchHit]) -> Vec<&str> {
         .collect()
 }
 
-fn search<'d>(d: &'d Directory, q: &str) -> Vec<String> {
+fn search(d: &Directory, q: &str) -> Vec<String> {
     ids(&d.search(q, 100).hits)
         .into_iter()
         .map(str::to_owned)

@@ -183,6 +183,9 @@ fn requested_attributes(f: &FieldNames) -> Vec<String> {
     attrs
 }
 
+/// Id attributes that hold bytes, not text (lowercase).
+const BINARY_IDS: &[&str] = &["objectguid", "msds-objectguid"];
+
 /// An entry's attributes by lowercase name.
 struct Values<'e> {
     text: HashMap<String, &'e Vec<String>>,
@@ -222,16 +225,31 @@ impl<'e> Values<'e> {
         self.all(names).into_iter().next()
     }
 
-    /// Active Directory's `objectGUID` is 16 bytes, shown the way AD tools show it.
+    /// The entry's stable id. Active Directory's `objectGUID` is 16 bytes, shown the way AD
+    /// tools show it. The LDAP library hands out values that happen to be valid UTF-8 as
+    /// text, so a GUID can arrive either way; binary id attributes are read as bytes always.
     fn id(&self, names: &[String]) -> Option<String> {
-        if let Some(text) = self.one(names) {
-            return Some(text);
+        for name in names {
+            let key = name.to_lowercase();
+            if BINARY_IDS.contains(&key.as_str()) {
+                let bytes = self
+                    .binary
+                    .get(&key)
+                    .and_then(|v| v.first().cloned())
+                    .or_else(|| {
+                        self.text
+                            .get(&key)
+                            .and_then(|v| v.first())
+                            .map(|s| s.as_bytes().to_vec())
+                    });
+                if let Some(bytes) = bytes {
+                    return Some(guid_string(&bytes));
+                }
+            } else if let Some(text) = self.one(std::slice::from_ref(name)) {
+                return Some(text);
+            }
         }
-        let bytes = names
-            .iter()
-            .find_map(|n| self.binary.get(&n.to_lowercase()))?
-            .first()?;
-        Some(guid_string(bytes))
+        None
     }
 
     fn contact(&self, f: &FieldNames, source: &SourceRef) -> Option<Contact> {

@@ -346,10 +346,11 @@ fn parse(bytes: &[u8]) -> Vec<Card> {
             if let Some(card) = current.take() {
                 cards.push(card);
             }
-        } else if let Some(card) = &mut current {
-            if !prop.name.eq_ignore_ascii_case("PHOTO") && !prop.name.eq_ignore_ascii_case("LOGO") {
-                card.props.push(prop);
-            }
+        } else if let Some(card) = &mut current
+            && !prop.name.eq_ignore_ascii_case("PHOTO")
+            && !prop.name.eq_ignore_ascii_case("LOGO")
+        {
+            card.props.push(prop);
         }
     }
     if let Some(mut open) = current {

@@ -21,9 +21,9 @@ use crate::problem::ApiError;
 pub async fn contact(caller: Caller, Path(id): Path<String>) -> Result<Json<Contact>, ApiError> {
     caller
         .tenant
-        .directory
+        .catalog
+        .directory()
         .get(&id)
-        .cloned()
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no contact with id {id:?} in your directory")))
 }

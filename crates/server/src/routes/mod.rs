@@ -5,6 +5,7 @@ mod contacts;
 mod dev;
 mod me;
 mod search;
+mod sources;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,6 +27,7 @@ use crate::state::SharedState;
     tags(
         (name = "contacts", description = "Search and read contacts of the caller's tenant"),
         (name = "session", description = "Who the caller is"),
+        (name = "directory", description = "The state of the tenant's contact sources"),
         (name = "demo", description = "Demo mode only: tokens and the key that signs them"),
     )
 )]
@@ -57,7 +59,8 @@ pub fn api(demo: bool) -> OpenApiRouter<SharedState> {
     let router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(search::search))
         .routes(routes!(contacts::contact))
-        .routes(routes!(me::me));
+        .routes(routes!(me::me))
+        .routes(routes!(sources::sources));
     if demo {
         router
             .routes(routes!(dev::token))

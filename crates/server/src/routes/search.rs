@@ -28,7 +28,8 @@ pub async fn search(
     let params = SearchParams::parse(raw.as_deref().unwrap_or(""))?;
     let results = caller
         .tenant
-        .directory
+        .catalog
+        .directory()
         .search(&params.q, params.limit as usize);
     Ok(Json(SearchResponse {
         query: params.q,

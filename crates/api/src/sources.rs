@@ -1,0 +1,45 @@
+use serde::{Deserialize, Serialize};
+
+/// State of one contact source of the caller's tenant (`GET /api/v1/sources`). Holds no
+/// contact data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceStatus {
+    pub id: String,
+    pub name: String,
+    /// `csv`, `vcard`, `ldap` or `demo`.
+    pub kind: String,
+    pub state: SourceState,
+    /// Contacts in the snapshot being served.
+    pub contacts: u64,
+    /// Rows or entries skipped in the last successful load.
+    pub skipped: u64,
+    /// The first skipped rows, with where and why.
+    pub problems: Vec<SourceProblem>,
+    /// When the source was last read successfully (seconds since 1970).
+    pub last_success: Option<u64>,
+    pub last_attempt: Option<u64>,
+    /// Why the last refresh failed, when it did.
+    pub last_error: Option<String>,
+    pub refresh_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SourceState {
+    /// Never read yet, no snapshot.
+    Loading,
+    /// The last refresh succeeded.
+    Ok,
+    /// The last refresh failed; the previous snapshot, if any, is served.
+    Failing,
+}
+
+/// A skipped row: `line 17`, `card 4 (line 30)`, `entry 12 (…guid…)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceProblem {
+    pub location: String,
+    pub reason: String,
+}

@@ -1,0 +1,373 @@
+//! One tenant's directory over time: its sources refresh on their own schedules into
+//! snapshots, and the searchable [`Directory`] is rebuilt from the last good snapshot of
+//! every source and swapped in without pausing searches.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+pub use kontakt_api::{SourceProblem, SourceState, SourceStatus};
+
+use crate::Directory;
+use crate::phone::{DialingError, DialingParams, PhoneNormalizer};
+use crate::snapshot::{SnapshotStore, now_secs};
+use crate::sources::{LoadReport, SourceConfig, SourceError};
+
+/// A failed source is tried again this soon (or at its own interval, if shorter).
+const RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Problems listed per source in its status; the rest are counted.
+const STATUS_PROBLEMS: usize = 20;
+
+pub struct TenantDirectory {
+    /// How this tenant appears in logs (a hash, not its id).
+    label: String,
+    tenant: String,
+    dialing: DialingParams,
+    sources: Vec<SourceConfig>,
+    store: SnapshotStore,
+    current: ArcSwap<Directory>,
+    status: Mutex<Vec<SourceStatus>>,
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+impl TenantDirectory {
+    /// Builds the directory from whatever snapshots exist, at once: after a restart the
+    /// tenant is searchable before any source has answered.
+    pub fn open(
+        label: &str,
+        tenant: &str,
+        dialing: DialingParams,
+        sources: Vec<SourceConfig>,
+        store: SnapshotStore,
+    ) -> Result<Self, DialingError> {
+        let normalizer = PhoneNormalizer::new(&dialing)?;
+        let status = sources
+            .iter()
+            .map(|s| {
+                let meta = store.meta(tenant, s.id());
+                SourceStatus {
+                    id: s.id().to_owned(),
+                    name: s.name().to_owned(),
+                    kind: s.kind().to_owned(),
+                    state: if meta.is_some() {
+                        SourceState::Ok
+                    } else {
+                        SourceState::Loading
+                    },
+                    contacts: meta.as_ref().map_or(0, |m| m.contacts as u64),
+                    skipped: meta.as_ref().map_or(0, |m| m.skipped as u64),
+                    problems: Vec::new(),
+                    last_success: meta.map(|m| m.loaded_at),
+                    last_attempt: None,
+                    last_error: None,
+                    refresh_secs: s.refresh().as_secs(),
+                }
+            })
+            .collect();
+        let directory = build_from_snapshots(label, tenant, &sources, &store, normalizer);
+        Ok(TenantDirectory {
+            label: label.to_owned(),
+            tenant: tenant.to_owned(),
+            dialing,
+            sources,
+            store,
+            current: ArcSwap::from_pointee(directory),
+            status: Mutex::new(status),
+            rebuilding: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The directory to search now. Cheap; holds it alive for the caller.
+    pub fn directory(&self) -> Arc<Directory> {
+        self.current.load_full()
+    }
+
+    pub fn status(&self) -> Vec<SourceStatus> {
+        self.status.lock().expect("poisoned").clone()
+    }
+
+    pub fn sources(&self) -> &[SourceConfig] {
+        &self.sources
+    }
+
+    /// Sources without any snapshot yet (nothing of them is searchable).
+    pub fn never_loaded(&self) -> Vec<usize> {
+        self.status()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.last_success.is_none())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Reads source `index` now. On success its snapshot is replaced and the directory
+    /// rebuilt; on failure the old snapshot stays and keeps being served.
+    pub async fn refresh(&self, index: usize) -> Result<LoadReport, SourceError> {
+        let source = &self.sources[index];
+        self.update(index, |s| s.last_attempt = Some(now_secs()));
+        let result = self.load(source).await;
+        match &result {
+            Ok(report) => {
+                if report.skipped > 0 {
+                    tracing::warn!(
+                        tenant = %self.label,
+                        source = source.id(),
+                        skipped = report.skipped,
+                        first = ?report.problems.first(),
+                        "source rows skipped"
+                    );
+                }
+                tracing::info!(tenant = %self.label, source = source.id(), contacts = report.contacts, "source loaded");
+                self.update(index, |s| {
+                    s.state = SourceState::Ok;
+                    s.contacts = report.contacts as u64;
+                    s.skipped = report.skipped as u64;
+                    s.problems = report
+                        .problems
+                        .iter()
+                        .take(STATUS_PROBLEMS)
+                        .map(|p| SourceProblem {
+                            location: p.location.clone(),
+                            reason: p.reason.clone(),
+                        })
+                        .collect();
+                    s.last_success = Some(now_secs());
+                    s.last_error = None;
+                });
+                self.rebuild().await;
+            }
+            Err(e) => {
+                tracing::warn!(tenant = %self.label, source = source.id(), error = %e, "source refresh failed; serving the last snapshot");
+                self.update(index, |s| {
+                    s.state = SourceState::Failing;
+                    s.last_error = Some(e.to_string());
+                });
+            }
+        }
+        result
+    }
+
+    async fn load(&self, source: &SourceConfig) -> Result<LoadReport, SourceError> {
+        let mut writer = self.store.writer(&self.tenant, source.id())?;
+        match source.load(&mut writer).await {
+            Ok(report) => {
+                writer.commit(&report)?;
+                Ok(report)
+            }
+            Err(e) => {
+                writer.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    /// A new directory from every source's snapshot, swapped in when complete.
+    async fn rebuild(&self) {
+        let _one_at_a_time = self.rebuilding.lock().await;
+        let normalizer = match PhoneNormalizer::new(&self.dialing) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(tenant = %self.label, error = %e, "dialling parameters became invalid");
+                return;
+            }
+        };
+        let (label, tenant, sources, store) = (
+            self.label.clone(),
+            self.tenant.clone(),
+            self.sources.clone(),
+            self.store.clone(),
+        );
+        let started = std::time::Instant::now();
+        let built = tokio::task::spawn_blocking(move || {
+            build_from_snapshots(&label, &tenant, &sources, &store, normalizer)
+        })
+        .await;
+        match built {
+            Ok(directory) => {
+                tracing::info!(
+                    tenant = %self.label,
+                    contacts = directory.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "directory rebuilt"
+                );
+                self.current.store(Arc::new(directory));
+            }
+            Err(e) => {
+                tracing::error!(tenant = %self.label, error = %e, "rebuilding the directory failed")
+            }
+        }
+    }
+
+    fn update(&self, index: usize, f: impl FnOnce(&mut SourceStatus)) {
+        if let Some(s) = self.status.lock().expect("poisoned").get_mut(index) {
+            f(s);
+        }
+    }
+
+    /// Keeps every source fresh: each on its own interval, failures retried sooner.
+    pub fn spawn_refreshers(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..self.sources.len())
+            .map(|i| {
+                let this = Arc::clone(self);
+                tokio::spawn(async move {
+                    let interval = this.sources[i].refresh();
+                    // A source with a fresh snapshot waits for its turn; others load now.
+                    if let Some(last) = this.status()[i].last_success {
+                        let age = Duration::from_secs(now_secs().saturating_sub(last));
+                        tokio::time::sleep(interval.saturating_sub(age)).await;
+                    }
+                    loop {
+                        let wait = match this.refresh(i).await {
+                            Ok(_) => interval,
+                            Err(_) => interval.min(RETRY_AFTER),
+                        };
+                        tokio::time::sleep(wait).await;
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+fn build_from_snapshots(
+    label: &str,
+    tenant: &str,
+    sources: &[SourceConfig],
+    store: &SnapshotStore,
+    normalizer: PhoneNormalizer,
+) -> Directory {
+    let mut builder = Directory::builder(normalizer);
+    for s in sources {
+        match store.read(tenant, s.id(), |c| builder.push(c)) {
+            Ok((_, 0)) => {}
+            Ok((_, damaged)) => {
+                tracing::warn!(tenant = %label, source = s.id(), damaged, "damaged snapshot lines skipped")
+            }
+            Err(e) => {
+                tracing::error!(tenant = %label, source = s.id(), error = %e, "snapshot unreadable")
+            }
+        }
+    }
+    builder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    fn csv_source(path: &std::path::Path) -> SourceConfig {
+        toml::from_str(&format!(
+            "type = \"csv\"\nid = \"crm\"\nname = \"CRM\"\npath = {:?}\n",
+            path.display().to_string()
+        ))
+        .unwrap()
+    }
+
+    fn demo_source() -> SourceConfig {
+        toml::from_str("type = \"demo\"\nid = \"demo\"\nname = \"Demo\"\nsize = 30\n").unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_source_keeps_its_last_snapshot_and_a_restart_serves_it_at_once() {
+        let data = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let csv = files.path().join("crm.csv");
+        std::fs::write(
+            &csv,
+            "First Name,Last Name,Company\nAnna,Berg,Alpen AG\nJürgen,Müller,Isar KG\n",
+        )
+        .unwrap();
+        let store = SnapshotStore::new(data.path());
+        let t = TenantDirectory::open(
+            "t1",
+            "tenant",
+            demo::dialing(),
+            vec![csv_source(&csv), demo_source()],
+            store.clone(),
+        )
+        .unwrap();
+        assert_eq!(t.directory().len(), 0);
+        assert_eq!(t.never_loaded(), [0, 1]);
+        t.refresh(0).await.unwrap();
+        t.refresh(1).await.unwrap();
+        assert_eq!(t.directory().len(), 32);
+        assert_eq!(
+            t.directory().search("müller isar", 5).hits[0]
+                .contact
+                .display_name,
+            "Jürgen Müller"
+        );
+
+        // The CSV disappears: the refresh fails, the status says so, the contacts stay.
+        std::fs::remove_file(&csv).unwrap();
+        let err = t.refresh(0).await.unwrap_err().to_string();
+        assert!(err.contains("crm.csv"), "{err}");
+        let status = t.status();
+        assert_eq!(status[0].state, SourceState::Failing);
+        assert!(
+            status[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("cannot read")
+        );
+        assert_eq!(status[0].contacts, 2);
+        assert_eq!(t.directory().len(), 32);
+
+        // A restart (a new TenantDirectory over the same store) serves both sources before
+        // any of them is read again.
+        let again = TenantDirectory::open(
+            "t1",
+            "tenant",
+            demo::dialing(),
+            vec![csv_source(&csv), demo_source()],
+            store,
+        )
+        .unwrap();
+        assert_eq!(again.directory().len(), 32);
+        assert!(again.never_loaded().is_empty());
+        assert_eq!(again.status()[0].state, SourceState::Ok);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn refreshers_pick_up_changes() {
+        let data = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let csv = files.path().join("crm.csv");
+        std::fs::write(&csv, "First Name,Last Name\nAnna,Berg\n").unwrap();
+        let mut source = csv_source(&csv);
+        if let SourceConfig::Csv(c) = &mut source {
+            c.refresh = Duration::from_millis(200);
+        }
+        let t = Arc::new(
+            TenantDirectory::open(
+                "t",
+                "tenant",
+                demo::dialing(),
+                vec![source],
+                SnapshotStore::new(data.path()),
+            )
+            .unwrap(),
+        );
+        let tasks = t.spawn_refreshers();
+        let wait_for = |n: usize| {
+            let t = Arc::clone(&t);
+            async move {
+                for _ in 0..100 {
+                    if t.directory().len() == n {
+                        return true;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                false
+            }
+        };
+        assert!(wait_for(1).await);
+        std::fs::write(&csv, "First Name,Last Name\nAnna,Berg\nLena,Meier\n").unwrap();
+        assert!(wait_for(2).await);
+        for task in tasks {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,20 @@
+use axum::Json;
+use kontakt_api::{Problem, SourceStatus};
+
+use crate::auth::Caller;
+
+/// The contact sources of the caller's tenant: whether they load, how many contacts they
+/// have, which rows were skipped and why. No contact data.
+#[utoipa::path(
+    get,
+    path = "/sources",
+    tag = "directory",
+    responses(
+        (status = 200, description = "Every configured source of the caller's tenant", body = Vec<SourceStatus>),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("entra" = []))
+)]
+pub async fn sources(caller: Caller) -> Json<Vec<SourceStatus>> {
+    Json(caller.tenant.catalog.status())
+}
