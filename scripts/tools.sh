@@ -9,6 +9,7 @@
 #   teams-js, Playwright     npm ci → node_modules/ in the clone
 #   chromium, chromedriver   Debian packages (./test only)
 #   slapd                    Debian package (./test only: the LDAP source's test)
+#   schemathesis             PyPI, in .tools/venv (./test only: the contract test)
 
 set -euo pipefail
 
@@ -92,6 +93,19 @@ ensure_wasm_opt() {
 ensure_chromium() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
   apt_install chromium chromium-driver
+}
+
+SCHEMATHESIS_VERSION="4.32.5"
+
+# schemathesis, in a virtual environment of its own under .tools/.
+ensure_schemathesis() {
+  local venv="$ROOT/.tools/venv"
+  if "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return; fi
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+  say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into .tools/venv"
+  python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 # OpenLDAP's server, for the LDAP source's test against a real directory. The package's

@@ -3,8 +3,10 @@
 //! - `search`: build time, memory and per-class latency and recall of Kontakt's index, SQLite
 //!   FTS5 and tantivy on the same generated contacts and query log, side by side.
 //! - `rebuild`: a full refresh of a large tenant while the old directory is still served.
+//! - `load`: HTTP load (wrk) against the real server with many users' valid tokens.
 
 mod engines;
+mod load;
 mod queries;
 mod rebuild;
 mod report;
@@ -62,6 +64,8 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// HTTP load against the real server (starts it in demo mode; needs wrk).
+    Load(load::Args),
     /// One engine at one size (run by `search`; prints one JSON line).
     #[command(hide = true)]
     SearchOne {
@@ -115,6 +119,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Rebuild { size, rounds } => rebuild::run(size, rounds),
+        Cmd::Load(args) => load::run(args),
         Cmd::SearchOne {
             engine,
             size,

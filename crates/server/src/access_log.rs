@@ -6,11 +6,14 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
+
+use crate::metrics::RequestLabels;
+use crate::state::SharedState;
 
 /// Filled by the authentication extractor, read after the handler ran.
 #[derive(Clone, Default)]
@@ -29,19 +32,32 @@ pub fn tenant_hash(tenant_id: &str) -> String {
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub async fn access_log(mut req: Request, next: Next) -> Response {
+pub async fn access_log(
+    State(state): State<SharedState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let request_id = format!("{:016x}", rand::random::<u64>());
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map_or_else(|| "tab".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().clone();
     let tenant = RequestTenant::default();
     req.extensions_mut().insert(tenant.clone());
     let mut response = next.run(req).await;
     let status = response.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.clone(),
+            method: method.to_string(),
+            status,
+        })
+        .inc();
     tracing::info!(
         target: "kontakt::access",
         request_id = %request_id,

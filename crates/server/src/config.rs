@@ -99,6 +99,14 @@ pub struct AuthConfig {
     /// Clock skew tolerated on `exp` and `nbf`.
     #[serde(default = "default_leeway", with = "humantime_serde")]
     pub leeway: Duration,
+    /// A token naming an unknown key makes the key set be fetched again, at most this
+    /// often (Microsoft publishes new keys long before it signs with them).
+    #[serde(default = "default_min_key_refetch", with = "humantime_serde")]
+    pub min_key_refetch: Duration,
+}
+
+fn default_min_key_refetch() -> Duration {
+    Duration::from_secs(60)
 }
 
 fn default_jwks() -> String {

@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod metrics;
 pub mod problem;
 mod routes;
 pub mod state;
@@ -12,17 +13,20 @@ mod web;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::IntoResponse;
 use kontakt_directory::catalog::TenantDirectory;
 use kontakt_directory::snapshot::SnapshotStore;
 use kontakt_directory::sources::SourceConfig;
 use tokio::net::TcpListener;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::timeout::TimeoutLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{KeyStore, KeyStoreOptions, TokenValidator, ValidatorOptions};
@@ -85,6 +89,10 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
     let addr = listener.local_addr()?;
     let tenants = open_tenants(&config).await?;
+    let quota = governor::Quota::per_second(
+        NonZeroU32::new(config.limits.searches_per_second).unwrap_or(NonZeroU32::MIN),
+    )
+    .allow_burst(NonZeroU32::new(config.limits.burst).unwrap_or(NonZeroU32::MIN));
     let state = Arc::new(AppState {
         validator: validator(&config, addr, &tenants),
         demo: if config.demo.enabled {
@@ -94,8 +102,30 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         },
         tenants,
         limits: config.limits.clone(),
+        limiter: governor::RateLimiter::keyed(quota),
+        metrics: metrics::Metrics::new(),
     });
-    let app = router(state, config.server.tab_dir.as_deref(), config.demo.enabled);
+    // The limiter remembers every user it saw; forget those who have been quiet.
+    let pruned = Arc::downgrade(&state);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            let Some(state) = pruned.upgrade() else { break };
+            state.limiter.retain_recent();
+        }
+    });
+    let hsts = config
+        .server
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let tab = match &config.server.tab_dir {
+        Some(dir) => web::Tab::from_dir(dir, hsts),
+        None => Err(anyhow::anyhow!(
+            "this server was started without the tab (set server.tab_dir)"
+        )),
+    };
+    let app = router(state, tab, config.demo.enabled);
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
@@ -161,6 +191,7 @@ fn validator(
     tenants: &HashMap<String, Arc<Tenant>>,
 ) -> TokenValidator {
     let tenant_ids: HashSet<String> = tenants.keys().cloned().collect();
+    let mut keys = KeyStoreOptions::new(String::new());
     let (jwks, audiences, leeway) = if config.demo.enabled {
         let host = if addr.ip().is_unspecified() {
             SocketAddr::from(([127, 0, 0, 1], addr.port()))
@@ -180,10 +211,12 @@ fn validator(
             .auth
             .as_ref()
             .expect("validated: auth is present without demo");
+        keys.min_refetch = auth.min_key_refetch;
         (auth.jwks_url.clone(), config.audiences(), auth.leeway)
     };
+    keys.url = jwks;
     TokenValidator::new(
-        Arc::new(KeyStore::new(KeyStoreOptions::new(jwks))),
+        Arc::new(KeyStore::new(keys)),
         ValidatorOptions {
             audiences,
             tenants: tenant_ids,
@@ -192,13 +225,17 @@ fn validator(
     )
 }
 
-fn router(state: SharedState, tab_dir: Option<&Path>, demo: bool) -> Router {
+/// Largest request body the API accepts (only the demo token route has one).
+const MAX_BODY: usize = 16 * 1024;
+
+fn router(state: SharedState, tab: anyhow::Result<web::Tab>, demo: bool) -> Router {
     let (api, openapi) = OpenApiRouter::new()
         .nest("/api/v1", routes::api(demo))
         .split_for_parts();
     let openapi_json = openapi
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
+    let timeout = state.limits.request_timeout;
     let api = api
         .route(
             "/api/v1/openapi.json",
@@ -217,19 +254,43 @@ fn router(state: SharedState, tab_dir: Option<&Path>, demo: bool) -> Router {
             "/api/{*rest}",
             axum::routing::any(|| async { axum::http::StatusCode::NOT_FOUND }),
         )
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .layer(middleware::from_fn(problem::ensure_problem_json))
-        .with_state(state);
-    let tab = match tab_dir.map(web::Tab::load) {
-        Some(Ok(tab)) => tab.router(),
-        Some(Err(e)) => {
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .with_state(state.clone());
+    let tab = match tab {
+        Ok(tab) => tab.router(),
+        Err(e) => {
             tracing::warn!("{e}");
             web::not_built_router(e.to_string())
         }
-        None => web::not_built_router("this server was started without the tab".into()),
     };
+    let metrics_state = state.clone();
     api.merge(tab)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .layer(middleware::from_fn(access_log::access_log))
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let state = metrics_state.clone();
+                async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        state.metrics.render(&state.tenants),
+                    )
+                }
+            }),
+        )
+        .layer(middleware::from_fn_with_state(
+            state,
+            access_log::access_log,
+        ))
 }
 
 async fn shutdown_signal() {

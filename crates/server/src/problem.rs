@@ -17,6 +17,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Seconds until the next request is allowed.
+    #[error("too many requests; try again in {0} s")]
+    RateLimited(u64),
     /// Never shows its cause to the caller: it may name internals.
     #[error("the service hit an unexpected error; it has been logged")]
     Internal(#[source] anyhow::Error),
@@ -41,6 +44,11 @@ impl ApiError {
                 ProblemCode::Unavailable,
                 "Service unavailable",
             ),
+            ApiError::RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ProblemCode::RateLimited,
+                "Too many requests",
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ProblemCode::Internal,
@@ -58,6 +66,11 @@ impl IntoResponse for ApiError {
         }
         let (status, code, title) = self.parts();
         let mut response = problem(status, code, title, self.to_string());
+        if let ApiError::RateLimited(secs) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

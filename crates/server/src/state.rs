@@ -6,6 +6,7 @@ use kontakt_directory::catalog::TenantDirectory;
 use crate::auth::TokenValidator;
 use crate::config::Limits;
 use crate::demo::DemoIssuer;
+use crate::metrics::Metrics;
 
 /// A registered organisation and its contacts.
 pub struct Tenant {
@@ -21,6 +22,9 @@ pub struct AppState {
     /// Present only in demo mode; its routes do not exist otherwise.
     pub demo: Option<DemoIssuer>,
     pub limits: Limits,
+    /// Per user (`tid`, `oid`).
+    pub limiter: governor::DefaultKeyedRateLimiter<(String, String)>,
+    pub metrics: Metrics,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -1,16 +1,22 @@
-//! Serving the built tab (Trunk's `dist/`) with the headers a Teams tab needs.
+//! Serving the built tab with the headers a Teams tab needs.
+//!
+//! The tab is a handful of files. They are read once at start (from Trunk's `dist/`, or from
+//! the copy built into the binary), compressed once with brotli and gzip, and served from
+//! memory with ETags; names Trunk hashed are cached for a year.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use tower_http::services::ServeDir;
 
 /// The hosts Teams, Microsoft 365 and Outlook frame tabs from (Microsoft's tab requirements).
 const FRAME_ANCESTORS: &str = "'self' https://teams.microsoft.com https://*.teams.microsoft.com \
@@ -20,22 +26,40 @@ const FRAME_ANCESTORS: &str = "'self' https://teams.microsoft.com https://*.team
 /// TeamsJS fetches its list of valid host origins from here.
 const TEAMS_CDN: &str = "https://res.cdn.office.net";
 
+/// One file of the tab, in every encoding it is offered in.
+struct Asset {
+    identity: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+    content_type: &'static str,
+    etag: HeaderValue,
+    /// The name carries a content hash: the bytes behind it never change.
+    immutable: bool,
+}
+
 /// The tab's files and the Content-Security-Policy that fits them.
 #[derive(Clone)]
 pub struct Tab {
-    dir: PathBuf,
+    assets: Arc<HashMap<String, Asset>>,
     csp: HeaderValue,
+    hsts: bool,
 }
 
 impl Tab {
-    /// Reads `dir/index.html` once to allow exactly its inline boot script by hash.
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
-        let index = std::fs::read_to_string(dir.join("index.html")).map_err(|e| {
-            anyhow::anyhow!(
-                "the tab is not built: cannot read {}: {e} (run ./run, or trunk build --release)",
-                dir.join("index.html").display()
-            )
-        })?;
+    /// Reads every file under `dir`.
+    pub fn from_dir(dir: &Path, hsts: bool) -> anyhow::Result<Self> {
+        let mut files = Vec::new();
+        collect(dir, dir, &mut files)?;
+        Tab::from_files(files, hsts).map_err(|e| anyhow::anyhow!("{e} in {}", dir.display()))
+    }
+
+    /// Builds the tab from `(path relative to the root, bytes)` pairs.
+    pub fn from_files(files: Vec<(String, Vec<u8>)>, hsts: bool) -> anyhow::Result<Self> {
+        let index = files
+            .iter()
+            .find(|(p, _)| p == "index.html")
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .ok_or_else(|| anyhow::anyhow!("the tab is not built: there is no index.html (run ./run, or trunk build --release)"))?;
         let hashes: Vec<String> = inline_scripts(&index)
             .map(|s| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes()))))
             .collect();
@@ -45,28 +69,190 @@ impl Tab {
              base-uri 'none'; form-action 'none'; object-src 'none'",
             hashes.join(" ")
         );
+        let assets = files
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with('.'))
+            .map(|(path, bytes)| {
+                let asset = Asset::new(&path, bytes);
+                (path, asset)
+            })
+            .collect();
         Ok(Tab {
-            dir: dir.to_owned(),
+            assets: Arc::new(assets),
             csp: HeaderValue::from_str(&csp)?,
+            hsts,
         })
     }
 
-    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        let csp = self.csp.clone();
-        Router::new()
-            .fallback_service(ServeDir::new(&self.dir).append_index_html_on_directories(true))
-            .layer(middleware::from_fn(
-                move |req: Request<Body>, next: Next| {
-                    let csp = csp.clone();
-                    async move {
-                        let hashed = is_hashed_asset(req.uri().path());
-                        let mut response = next.run(req).await;
-                        page_headers(response.headers_mut(), csp, hashed);
-                        response
-                    }
-                },
-            ))
+    pub fn router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
+        Router::new().fallback(move |req: Request<Body>| {
+            let tab = self.clone();
+            async move { tab.serve(&req) }
+        })
     }
+
+    fn serve(&self, req: &Request<Body>) -> Response {
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, "GET, HEAD")],
+            )
+                .into_response();
+        }
+        let path = req.uri().path().trim_start_matches('/');
+        let path = if path.is_empty() { "index.html" } else { path };
+        let Some(asset) = self.assets.get(path) else {
+            return (StatusCode::NOT_FOUND, "not found").into_response();
+        };
+        let mut headers = HeaderMap::new();
+        self.page_headers(&mut headers, asset);
+        if req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|v| v.as_bytes() == asset.etag.as_bytes())
+        {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        let accepts = req
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let (body, encoding) = match (&asset.brotli, &asset.gzip) {
+            (Some(br), _) if accepts_encoding(accepts, "br") => (br.clone(), Some("br")),
+            (_, Some(gz)) if accepts_encoding(accepts, "gzip") => (gz.clone(), Some("gzip")),
+            _ => (asset.identity.clone(), None),
+        };
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        let body = if req.method() == Method::HEAD {
+            Body::empty()
+        } else {
+            Body::from(body)
+        };
+        (StatusCode::OK, headers, body).into_response()
+    }
+
+    fn page_headers(&self, headers: &mut HeaderMap, asset: &Asset) {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        );
+        headers.insert(header::ETAG, asset.etag.clone());
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        headers.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        if self.hsts {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            );
+        }
+        let cache = if asset.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    }
+}
+
+impl Asset {
+    fn new(path: &str, bytes: Vec<u8>) -> Self {
+        let content_type = content_type(path);
+        let compressible = !matches!(content_type, "image/png" | "image/x-icon");
+        let smaller = |b: Vec<u8>| (b.len() < bytes.len()).then(|| Bytes::from(b));
+        let (brotli, gzip) = if compressible && bytes.len() > 512 {
+            (smaller(brotli_of(&bytes)), smaller(gzip_of(&bytes)))
+        } else {
+            (None, None)
+        };
+        let digest = Sha256::digest(&bytes);
+        let etag = format!(
+            "\"{}\"",
+            digest[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        Asset {
+            content_type,
+            etag: HeaderValue::from_str(&etag).expect("hex is a valid header"),
+            immutable: is_hashed_asset(path),
+            identity: Bytes::from(bytes),
+            brotli,
+            gzip,
+        }
+    }
+}
+
+fn brotli_of(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        w.write_all(bytes).expect("writing to a Vec cannot fail");
+    }
+    out
+}
+
+fn gzip_of(bytes: &[u8]) -> Vec<u8> {
+    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    w.write_all(bytes).expect("writing to a Vec cannot fail");
+    w.finish().expect("writing to a Vec cannot fail")
+}
+
+/// Whether `accept` (an Accept-Encoding value) allows `coding` (q > 0).
+fn accepts_encoding(accept: &str, coding: &str) -> bool {
+    accept.split(',').any(|part| {
+        let mut pieces = part.trim().split(';');
+        let name = pieces.next().unwrap_or("").trim();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        name.eq_ignore_ascii_case(coding) && q > 0.0
+    })
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("the tab is not built: cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(root, &path, out)?;
+        } else {
+            let rel = path
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, std::fs::read(&path)?));
+        }
+    }
+    Ok(())
 }
 
 /// Shown at `/` when the server runs without a built tab, instead of a bare 404.
@@ -90,25 +276,6 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn page_headers(headers: &mut HeaderMap, csp: HeaderValue, hashed: bool) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    let cache = if hashed {
-        // Trunk puts a content hash in the name: the bytes behind a name never change.
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
 }
 
 /// `kontakt-tab-1a2b3c4d5e6f7a8b.js` / `_bg.wasm` / `main-<hash>.css`.
@@ -147,10 +314,19 @@ mod tests {
 
     #[test]
     fn hashed_asset_names() {
-        assert!(is_hashed_asset("/kontakt-tab-9f3a1c2b4d5e6f70_bg.wasm"));
-        assert!(is_hashed_asset("/kontakt-tab-2a5d3343edb869.js"));
-        assert!(is_hashed_asset("/main-9f3a1c2b4d5e6f70.css"));
-        assert!(!is_hashed_asset("/index.html"));
-        assert!(!is_hashed_asset("/MicrosoftTeams.min.js"));
+        assert!(is_hashed_asset("kontakt-tab-9f3a1c2b4d5e6f70_bg.wasm"));
+        assert!(is_hashed_asset("kontakt-tab-2a5d3343edb869.js"));
+        assert!(is_hashed_asset("main-9f3a1c2b4d5e6f70.css"));
+        assert!(!is_hashed_asset("index.html"));
+        assert!(!is_hashed_asset("MicrosoftTeams.min.js"));
+    }
+
+    #[test]
+    fn accept_encoding_with_weights() {
+        assert!(accepts_encoding("gzip, deflate, br", "br"));
+        assert!(accepts_encoding("br;q=0.5, gzip", "br"));
+        assert!(!accepts_encoding("br;q=0, gzip", "br"));
+        assert!(!accepts_encoding("gzip", "br"));
+        assert!(!accepts_encoding("", "gzip"));
     }
 }

@@ -35,3 +35,27 @@ pub enum AuthError {
     #[error("your organisation (tenant {0}) is not registered with this service")]
     UnknownTenant(String),
 }
+
+impl AuthError {
+    /// A short, fixed label for metrics (no token content).
+    pub fn label(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "missing",
+            AuthError::Malformed => "malformed",
+            AuthError::Algorithm(_) => "algorithm",
+            AuthError::NoKeyId => "no_key_id",
+            AuthError::UnknownKey => "unknown_key",
+            AuthError::KeysUnavailable => "keys_unavailable",
+            AuthError::Signature => "signature",
+            AuthError::Expired => "expired",
+            AuthError::NotYetValid => "not_yet_valid",
+            AuthError::Audience(_) => "audience",
+            AuthError::Issuer(_) => "issuer",
+            AuthError::KeyTenant => "key_tenant",
+            AuthError::Scope => "scope",
+            AuthError::MissingClaim(_) => "missing_claim",
+            AuthError::BadTenantId => "bad_tenant_id",
+            AuthError::UnknownTenant(_) => "unknown_tenant",
+        }
+    }
+}

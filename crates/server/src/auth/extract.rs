@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 
 use super::{AuthError, Identity};
 use crate::access_log::RequestTenant;
+use crate::metrics::ReasonLabels;
 use crate::problem::ApiError;
 use crate::state::{SharedState, Tenant};
 
@@ -20,11 +21,32 @@ impl FromRequestParts<SharedState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts).map_err(|e| ApiError::Unauthorized(e.to_string()))?;
-        let identity = state.validator.validate(token).await.map_err(|e| match e {
-            AuthError::KeysUnavailable => ApiError::Unavailable(e.to_string()),
-            e => ApiError::Unauthorized(e.to_string()),
-        })?;
+        let rejected = |e: AuthError| {
+            state
+                .metrics
+                .tokens_rejected
+                .get_or_create(&ReasonLabels {
+                    reason: e.label().to_owned(),
+                })
+                .inc();
+            match e {
+                AuthError::KeysUnavailable => ApiError::Unavailable(e.to_string()),
+                e => ApiError::Unauthorized(e.to_string()),
+            }
+        };
+        let token = bearer_token(parts).map_err(rejected)?;
+        let identity = state.validator.validate(token).await.map_err(rejected)?;
+        // One user cannot take the service from everyone else.
+        if let Err(not_until) = state
+            .limiter
+            .check_key(&(identity.tenant_id.clone(), identity.user_id.clone()))
+        {
+            state.metrics.rate_limited.inc();
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return Err(ApiError::RateLimited(wait.as_secs() + 1));
+        }
         let tenant = state
             .tenants
             .get(&identity.tenant_id)

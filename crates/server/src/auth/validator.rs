@@ -5,13 +5,14 @@
 //! `iss` = `https://sts.windows.net/{tid}/`). The issuer must be the one of the token's own
 //! `tid`, the scope must include `access_as_user`, and the tenant must be registered.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::{AuthError, KeyStore};
 
@@ -41,7 +42,13 @@ pub struct TokenValidator {
     keys: Arc<KeyStore>,
     tenants: HashSet<String>,
     validation: Validation,
+    /// Tokens already validated (by SHA-256 of the token), until they expire: a user's
+    /// token is checked once, not on every keystroke. A changed byte is a different hash.
+    cache: RwLock<HashMap<[u8; 32], Identity>>,
 }
+
+/// Most tokens remembered at once; beyond it expired ones are dropped, then all.
+const MAX_CACHED: usize = 100_000;
 
 #[derive(Deserialize)]
 struct Claims {
@@ -52,7 +59,9 @@ struct Claims {
     name: Option<String>,
     preferred_username: Option<String>,
     upn: Option<String>,
-    exp: u64,
+    /// Optional here so that a missing `exp` is reported as such by the JWT check, which
+    /// requires it, instead of as a malformed token.
+    exp: Option<u64>,
 }
 
 impl TokenValidator {
@@ -70,14 +79,36 @@ impl TokenValidator {
                 .map(|t| t.to_ascii_lowercase())
                 .collect(),
             validation,
+            cache: RwLock::new(HashMap::new()),
         }
     }
 
+    /// The identity of a valid token, from the cache when it was seen before.
     pub async fn validate(&self, token: &str) -> Result<Identity, AuthError> {
-        let header = decode_header(token).map_err(|e| match e.kind() {
-            ErrorKind::InvalidAlgorithmName => {
-                AuthError::Algorithm("an unsupported algorithm".into())
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(identity) = self.cache.read().expect("poisoned").get(&key)
+            && identity.expires_at > now
+        {
+            return Ok(identity.clone());
+        }
+        let identity = self.validate_uncached(token).await?;
+        let mut cache = self.cache.write().expect("poisoned");
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, i| i.expires_at > now);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
             }
+        }
+        cache.insert(key, identity.clone());
+        Ok(identity)
+    }
+
+    async fn validate_uncached(&self, token: &str) -> Result<Identity, AuthError> {
+        let header = decode_header(token).map_err(|_| match declared_algorithm(token) {
+            // A header that names an algorithm this service never accepts ("none", "HS512")
+            // says so, rather than "malformed".
+            Some(alg) if alg != "RS256" => AuthError::Algorithm(alg),
             _ => AuthError::Malformed,
         })?;
         if header.alg != Algorithm::RS256 {
@@ -132,9 +163,20 @@ impl TokenValidator {
             tenant_id: tid,
             user_id: oid.to_ascii_lowercase(),
             upn,
-            expires_at: claims.exp,
+            expires_at: claims.exp.unwrap_or(0),
         })
     }
+}
+
+/// The `alg` a token's header declares, read without trusting anything else in it.
+fn declared_algorithm(token: &str) -> Option<String> {
+    use base64::Engine;
+    let header = token.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("alg")?.as_str().map(str::to_owned)
 }
 
 fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {

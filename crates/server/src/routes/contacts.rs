@@ -2,6 +2,7 @@ use axum::Json;
 use axum::extract::Path;
 use kontakt_api::{Contact, Problem};
 
+use super::errors::AuthenticatedErrors;
 use crate::auth::Caller;
 use crate::problem::ApiError;
 
@@ -13,8 +14,8 @@ use crate::problem::ApiError;
     params(("id" = String, Path, description = "Contact id: `{source id}:{entry id}`", example = "demo:000042")),
     responses(
         (status = 200, description = "The contact as the directory has it now", body = Contact),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such contact in the caller's tenant (any more)", body = Problem, content_type = "application/problem+json"),
+        AuthenticatedErrors,
     ),
     security(("entra" = []))
 )]

@@ -17,6 +17,7 @@ use crate::state::SharedState;
     responses(
         (status = 200, description = "A token the service accepts for the demo tenant", body = DevTokenResponse),
         (status = 400, description = "The body is not valid JSON of the documented shape", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 16 KiB", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn token(
@@ -27,16 +28,27 @@ pub async fn token(
         .demo
         .as_ref()
         .ok_or_else(|| ApiError::NotFound("demo mode is off".into()))?;
-    let request: DevTokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        DevTokenRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::BadRequest(format!(
-                "the request body is not a valid token request: {e}"
-            ))
-        })?
+    issuer.issue(&parse_request(&body)?).map(Json)
+}
+
+/// No body or `null`: the demo user. An object: the fields it names. Anything else —
+/// including a JSON array, which serde would read as the struct's fields in order — is a 400.
+fn parse_request(body: &[u8]) -> Result<DevTokenRequest, ApiError> {
+    let invalid = |e: serde_json::Error| {
+        ApiError::BadRequest(format!(
+            "the request body is not a valid token request: {e}"
+        ))
     };
-    issuer.issue(&request).map(Json)
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DevTokenRequest::default());
+    }
+    match serde_json::from_slice::<serde_json::Value>(body).map_err(invalid)? {
+        serde_json::Value::Null => Ok(DevTokenRequest::default()),
+        value @ serde_json::Value::Object(_) => serde_json::from_value(value).map_err(invalid),
+        _ => Err(ApiError::BadRequest(String::from(
+            "the request body must be a JSON object like {\"display_name\": \"Anna Berg\"}, or empty",
+        ))),
+    }
 }
 
 /// The key set that signs demo tokens (demo mode only; public, like any JWKS).

@@ -1,7 +1,8 @@
 use axum::Json;
 use axum::extract::State;
-use kontakt_api::{Me, Problem};
+use kontakt_api::Me;
 
+use super::errors::AuthenticatedErrors;
 use crate::auth::Caller;
 use crate::state::SharedState;
 
@@ -12,7 +13,7 @@ use crate::state::SharedState;
     tag = "session",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AuthenticatedErrors,
     ),
     security(("entra" = []))
 )]

@@ -3,6 +3,7 @@
 
 mod contacts;
 mod dev;
+mod errors;
 mod me;
 mod search;
 mod sources;

@@ -1,9 +1,11 @@
 use axum::Json;
-use axum::extract::RawQuery;
+use axum::extract::{RawQuery, State};
 use kontakt_api::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS, MIN_LIMIT, Problem, SearchResponse};
 
+use super::errors::AuthenticatedErrors;
 use crate::auth::Caller;
 use crate::problem::ApiError;
+use crate::state::SharedState;
 
 /// Search the caller's directory as they type.
 #[utoipa::path(
@@ -17,25 +19,32 @@ use crate::problem::ApiError;
     responses(
         (status = 200, description = "Best matches first", body = SearchResponse),
         (status = 400, description = "A parameter is missing, malformed or out of bounds", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AuthenticatedErrors,
     ),
     security(("entra" = []))
 )]
 pub async fn search(
+    State(state): State<SharedState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    let started = std::time::Instant::now();
     let params = SearchParams::parse(raw.as_deref().unwrap_or(""))?;
     let results = caller
         .tenant
         .catalog
         .directory()
         .search(&params.q, params.limit as usize);
-    Ok(Json(SearchResponse {
+    let response = SearchResponse {
         query: params.q,
         total: results.total as u64,
         hits: results.hits,
-    }))
+    };
+    state
+        .metrics
+        .search_seconds
+        .observe(started.elapsed().as_secs_f64());
+    Ok(Json(response))
 }
 
 #[derive(Debug, PartialEq)]

@@ -1,6 +1,7 @@
 use axum::Json;
-use kontakt_api::{Problem, SourceStatus};
+use kontakt_api::SourceStatus;
 
+use super::errors::AuthenticatedErrors;
 use crate::auth::Caller;
 
 /// The contact sources of the caller's tenant: whether they load, how many contacts they
@@ -11,7 +12,7 @@ use crate::auth::Caller;
     tag = "directory",
     responses(
         (status = 200, description = "Every configured source of the caller's tenant", body = Vec<SourceStatus>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AuthenticatedErrors,
     ),
     security(("entra" = []))
 )]

@@ -1,0 +1,323 @@
+//! The API's behaviour at its edges: tenant isolation, limits, errors, metrics and the
+//! headers the tab is served with.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+async fn search(server: &Server, token: &str, q: &str) -> Value {
+    let r = server
+        .client
+        .get(format!("{}/api/v1/search", server.base))
+        .query(&[("q", q)])
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["contact"]["display_name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_never_reaches_another_tenants_contacts() {
+    let server = start("").await;
+    let (a, b) = (token(TENANT_A), token(TENANT_B));
+    assert_eq!(
+        names(&search(&server, &a, "müller").await),
+        ["Jürgen Müller"]
+    );
+    assert_eq!(
+        names(&search(&server, &b, "müller").await),
+        ["Jürgen Müllerbravo"]
+    );
+    assert_eq!(search(&server, &a, "bravo").await["total"], 0);
+    assert_eq!(search(&server, &a, "+49 30 3333333").await["total"], 0);
+    assert_eq!(search(&server, &b, "alpha").await["total"], 0);
+
+    // B's contact by its id, with A's token: not found, as if it did not exist.
+    let of_b = search(&server, &b, "beatrix").await["hits"][0]["contact"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/contacts/{of_b}"), Some(&b))
+            .await
+            .status(),
+        200
+    );
+    let detail = problem(
+        server
+            .get(&format!("/api/v1/contacts/{of_b}"), Some(&a))
+            .await,
+        404,
+    )
+    .await;
+    assert!(detail.contains("no contact"), "{detail}");
+
+    // Each tenant sees only its own sources.
+    let sources: Value = server
+        .get("/api/v1/sources", Some(&a))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sources[0]["name"], "Alpha CRM");
+    assert_eq!(sources[0]["contacts"], 2);
+    assert_eq!(sources.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_parameters_are_400_with_a_precise_detail() {
+    let server = start("").await;
+    let t = token(TENANT_A);
+    let cases = [
+        ("/api/v1/search", "q (what to search for) is missing"),
+        (
+            &format!("/api/v1/search?q={}", "a".repeat(201)) as &str,
+            "201 characters long; at most 200",
+        ),
+        (
+            "/api/v1/search?q=x&limit=0",
+            "limit must be a whole number from 1 to 100, got \"0\"",
+        ),
+        ("/api/v1/search?q=x&limit=101", "got \"101\""),
+        ("/api/v1/search?q=x&limit=ten", "got \"ten\""),
+        ("/api/v1/search?q=x&q=y", "given more than once"),
+    ];
+    for (path, expected) in cases {
+        let detail = problem(server.get(path, Some(&t)).await, 400).await;
+        assert!(detail.contains(expected), "{path}: {detail}");
+    }
+    // Exactly at the bounds is fine.
+    assert_eq!(
+        server
+            .get(
+                &format!("/api/v1/search?q={}&limit=100", "ü".repeat(200)),
+                Some(&t)
+            )
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_routes_and_methods_are_problems_too() {
+    let server = start("").await;
+    let t = token(TENANT_A);
+    let detail = problem(server.get("/api/v1/nope", Some(&t)).await, 404).await;
+    assert!(detail.contains("no such API route"));
+    let r = server
+        .client
+        .delete(format!("{}/api/v1/me", server.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("allow").is_some());
+    problem(r, 405).await;
+    // Without demo mode the demo routes do not exist.
+    problem(
+        server
+            .client
+            .post(format!("{}/api/v1/dev/token", server.base))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(server.get("/api/v1/dev/keys", None).await, 404).await;
+    // The OpenAPI document is public and describes the API.
+    let doc: Value = server
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/search"]["get"].is_object());
+    assert!(doc["paths"].get("/api/v1/dev/token").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_is_rate_limited_without_slowing_anyone_else() {
+    let server = start("[limits]\nsearches_per_second = 2\nburst = 3\n").await;
+    let alice = token(TENANT_A);
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..6 {
+        let r = server.get("/api/v1/search?q=anna", Some(&alice)).await;
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            retry_after = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            let detail = problem(r, 429).await;
+            assert!(detail.contains("too many requests"));
+        }
+    }
+    assert_eq!(&statuses[..3], [200, 200, 200], "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        retry_after.is_some_and(|s| (1..=2).contains(&s)),
+        "{retry_after:?}"
+    );
+    // Bob, same tenant, is not affected.
+    let mut bob = claims(TENANT_A);
+    bob["oid"] = json!("b0b0b0b0-0000-4000-8000-000000000000");
+    assert_eq!(
+        server
+            .get("/api/v1/search?q=anna", Some(&sign(&bob, &keys()[0])))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_anonymously() {
+    let server = start("").await;
+    let t = token(TENANT_A);
+    search(&server, &t, "Distinctivequerytext").await;
+    let mut expired = claims(TENANT_A);
+    expired["exp"] = json!(now() - 3600);
+    server
+        .get("/api/v1/me", Some(&sign(&expired, &keys()[0])))
+        .await;
+    let text = server.get("/metrics", None).await.text().await.unwrap();
+    for expected in [
+        "kontakt_http_requests_total{route=\"/api/v1/search\",method=\"GET\",status=\"200\"} 1",
+        "kontakt_search_duration_seconds_bucket{le=",
+        "kontakt_search_duration_seconds_count 1",
+        "kontakt_tokens_rejected_total{reason=\"expired\"} 1",
+        "kontakt_source_contacts{tenant=",
+        "source=\"crm\"} 2",
+        "kontakt_source_up{tenant=",
+        "kontakt_rate_limited_total 0",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    for secret in [
+        "Distinctivequerytext",
+        USER,
+        TENANT_A,
+        "Müller",
+        "Test User",
+    ] {
+        assert!(!text.contains(secret), "{secret} in metrics");
+    }
+}
+
+/// A built tab in a folder: Trunk's shape, small.
+fn fake_tab() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let index = "<!doctype html><html><head><script src=/MicrosoftTeams.min.js></script><script type=module>import init from '/kontakt-tab-0123456789abcdef.js';await init();</script></head><body></body></html>";
+    std::fs::write(dir.path().join("index.html"), index).unwrap();
+    std::fs::write(
+        dir.path().join("kontakt-tab-0123456789abcdef.js"),
+        "export default function init() {}\n".repeat(100),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("MicrosoftTeams.min.js"),
+        "var microsoftTeams = {};\n".repeat(100),
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tab_is_served_with_a_csp_that_teams_can_frame() {
+    let tab = fake_tab();
+    let server = start_with_tab(tab.path(), None).await;
+    let r = server.get("/", None).await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    let csp = h
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for part in [
+        "frame-ancestors 'self' https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft",
+        "https://*.microsoft365.com https://*.office.com https://outlook.office.com https://outlook.office365.com",
+        "script-src 'self' 'wasm-unsafe-eval' 'sha256-",
+        "connect-src 'self' https://res.cdn.office.net",
+        "object-src 'none'",
+    ] {
+        assert!(csp.contains(part), "{part} not in {csp}");
+    }
+    assert!(
+        h.get("x-frame-options").is_none(),
+        "Teams could not frame the tab"
+    );
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "no HSTS over plain HTTP"
+    );
+    assert_eq!(h.get("cache-control").unwrap(), "no-cache");
+
+    // The inline boot script is allowed by exactly its hash.
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let boot = "import init from '/kontakt-tab-0123456789abcdef.js';await init();";
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(boot));
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+
+    // Hashed assets: compressed, cached for a year, revalidated by ETag.
+    let r = server
+        .client
+        .get(format!("{}/kontakt-tab-0123456789abcdef.js", server.base))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("content-encoding").unwrap(), "br");
+    assert_eq!(
+        r.headers().get("cache-control").unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    let etag = r.headers().get("etag").unwrap().clone();
+    let r = server
+        .client
+        .get(format!("{}/kontakt-tab-0123456789abcdef.js", server.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
+    let r = server
+        .client
+        .get(format!("{}/kontakt-tab-0123456789abcdef.js", server.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(server.get("/nope.js", None).await.status(), 404);
+
+    // Behind HTTPS (public_url https), HSTS is sent.
+    let https = start_with_tab(tab.path(), Some("https://contacts.example.com")).await;
+    let r = https.get("/", None).await;
+    assert!(
+        r.headers()
+            .get("strict-transport-security")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+}

@@ -1,0 +1,232 @@
+//! The privacy promise, checked on the real binary: nothing users search for, no token, no
+//! user and no contact data ends up in the logs — even at debug level — and the only files
+//! the server writes are its source snapshots.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// Query texts no source contains, so they can only come from a search.
+const SECRETS: &[&str] = &[
+    "Zqxjvkdistinct",
+    "Wqpzmuellerx Annabelle",
+    "+49 89 98765432",
+    "0171 5550123",
+];
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_query_token_user_or_contact_data_in_logs_or_files() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let root = tempfile::tempdir().unwrap();
+    let (data, sources, work) = (
+        root.path().join("data"),
+        root.path().join("sources"),
+        root.path().join("work"),
+    );
+    for d in [&sources, &work] {
+        std::fs::create_dir(d).unwrap();
+    }
+    std::fs::write(sources.join("a.csv"), CSV_A).unwrap();
+    let port = free_port();
+    let config = root.path().join("kontakt.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+            [server]
+            mode = "development"
+            listen = "127.0.0.1:{port}"
+            data_dir = {data:?}
+            [auth]
+            client_id = "{CLIENT_ID}"
+            jwks_url = "{jwks}"
+            [[tenants]]
+            id = "{TENANT_A}"
+            name = "Alpha"
+            dialing = {{ country = "DE", area_code = "89" }}
+            [[tenants.sources]]
+            type = "csv"
+            id = "crm"
+            name = "Alpha CRM"
+            path = {csv:?}
+            "#,
+            data = data.display().to_string(),
+            jwks = jwks.url,
+            csv = sources.join("a.csv").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let log_path = root.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kontakt"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .current_dir(&work)
+        .env("KONTAKT_LOG", "debug")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let t = token(TENANT_A);
+    let mut seen_names = Vec::new();
+    for q in SECRETS
+        .iter()
+        .chain(&["müller", "anna b", "+49 89 1111111"])
+    {
+        let r: Value = client
+            .get(format!("{base}/api/v1/search"))
+            .query(&[("q", q)])
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for h in r["hits"].as_array().unwrap() {
+            seen_names.push(h["contact"]["display_name"].as_str().unwrap().to_owned());
+            seen_names.push(h["contact"]["emails"][0].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        seen_names.iter().any(|n| n == "Jürgen Müller"),
+        "the searches found contacts: {seen_names:?}"
+    );
+    let odd_id = "crm:Zqxjvkcontactid";
+    assert_eq!(
+        client
+            .get(format!("{base}/api/v1/contacts/{odd_id}"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let bad_token = "Zqxjvkbadtoken.eyJ0ZXN0IjoiWnF4anZrIn0.c2ln";
+    assert_eq!(
+        client
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(bad_token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let me: Value = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    // Stop it the way a service manager does.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown: {status:?}");
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("route=/api/v1/search") && log.contains("status=200"),
+        "requests are logged:\n{log}"
+    );
+    let mut forbidden: Vec<String> = SECRETS.iter().map(|s| s.to_string()).collect();
+    forbidden.extend([
+        "müller".into(),
+        "anna b".into(),
+        "1111111".into(),
+        "Zqxjvk".into(),
+        t.clone(),
+        t[t.len() - 20..].to_owned(),
+        USER.into(),
+        TENANT_A.into(),
+        "Test User".into(),
+        "test.user@example.com".into(),
+        me["display_name"].as_str().unwrap().into(),
+    ]);
+    forbidden.extend(seen_names.iter().cloned());
+    for secret in &forbidden {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log contains {secret:?}:\n{log}"
+        );
+        assert!(
+            !log.to_lowercase().contains(&secret.to_lowercase()),
+            "the log contains {secret:?} (any case)"
+        );
+    }
+
+    // Files: only snapshots under data_dir; nothing in the working directory; no query text
+    // anywhere the server wrote.
+    let mut written = Vec::new();
+    files_under(root.path(), &mut written);
+    let ours = [config.clone(), log_path.clone(), sources.join("a.csv")];
+    for file in written.iter().filter(|f| !ours.contains(f)) {
+        let name = file.file_name().unwrap().to_string_lossy();
+        assert!(
+            file.starts_with(&data),
+            "the server wrote {} outside data_dir",
+            file.display()
+        );
+        assert!(
+            name.ends_with(".jsonl") || name.ends_with(".meta.json"),
+            "unexpected file {}",
+            file.display()
+        );
+        let text = std::fs::read_to_string(file).unwrap();
+        for secret in SECRETS.iter().chain(&["Zqxjvk"]) {
+            assert!(
+                !text.contains(secret),
+                "{} contains {secret:?}",
+                file.display()
+            );
+        }
+    }
+    assert!(
+        std::fs::read_dir(&work).unwrap().next().is_none(),
+        "nothing in the working directory"
+    );
+}
