@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::i18n::*;
 use crate::session::{Session, StartError};
 use crate::teams;
-use crate::view::SearchPage;
+use crate::view::Shell;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -25,6 +25,7 @@ fn Root() -> impl IntoView {
             if let Some(locale) = session.context.locale.as_deref() {
                 i18n.set_locale(locale_of(locale));
             }
+            set_document_language(i18n.get_locale_untracked());
             apply_theme(session.context.theme.as_deref());
             if session.host == crate::session::Host::Teams {
                 let _ = teams::on_theme_change(|theme| apply_theme(Some(&theme)));
@@ -36,7 +37,7 @@ fn Root() -> impl IntoView {
         <main class="app">
             {move || match start.get() {
                 None => view! { <p class="splash">{t!(i18n, starting)}</p> }.into_any(),
-                Some(Ok(session)) => view! { <SearchPage session=session /> }.into_any(),
+                Some(Ok(session)) => view! { <Shell session=session /> }.into_any(),
                 Some(Err(error)) => view! { <StartFailed error=error retry=move || start.refetch() /> }.into_any(),
             }}
         </main>
@@ -44,11 +45,14 @@ fn Root() -> impl IntoView {
 }
 
 #[component]
-fn StartFailed(error: StartError, retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn StartFailed(error: StartError, retry: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let i18n = use_i18n();
-    if !matches!(error, StartError::NotInTeams) && teams::has_possible_host() {
+    let in_teams = teams::has_possible_host();
+    if !matches!(error, StartError::NotInTeams) && in_teams {
         teams::notify_failure(&error.to_string());
     }
+    let needs_sign_in = in_teams && matches!(error, StartError::ConsentNeeded(_) | StartError::SignIn(_));
+    let sign_in_error = RwSignal::new(None::<String>);
     let body = match error {
         StartError::NotInTeams => view! {
             <h2>{t!(i18n, not_in_teams_title)}</h2>
@@ -57,24 +61,44 @@ fn StartFailed(error: StartError, retry: impl Fn() + Send + Sync + 'static) -> i
         .into_any(),
         StartError::ConsentNeeded(_) => view! { <p>{t!(i18n, error_consent)}</p> }.into_any(),
         StartError::SignIn(_) => view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any(),
-        StartError::Api(e) => {
-            let failure = crate::search::Failure::from(e);
-            match failure {
-                crate::search::Failure::Offline => {
-                    view! { <p>{t!(i18n, error_offline)}</p> }.into_any()
+        StartError::Api(e) => match crate::search::Failure::from(e) {
+            crate::search::Failure::Offline => view! { <p>{t!(i18n, error_offline)}</p> }.into_any(),
+            crate::search::Failure::SignedOut => view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any(),
+            _ => view! { <p>{t!(i18n, error_service_down)}</p> }.into_any(),
+        },
+    };
+    // The last resort of Teams SSO: a sign-in window where the user can consent.
+    let sign_in = {
+        let retry = retry.clone();
+        move |_| {
+            let retry = retry.clone();
+            leptos::task::spawn_local(async move {
+                let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+                match teams::authenticate(&format!("{origin}/auth-start")).await {
+                    Ok(_) => retry(),
+                    Err(e) => sign_in_error.set(Some(e.message)),
                 }
-                crate::search::Failure::SignedOut => {
-                    view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any()
-                }
-                _ => view! { <p>{t!(i18n, error_service_down)}</p> }.into_any(),
-            }
+            });
         }
     };
     view! {
         <section class="start-failed" role="alert">
             {body}
-            <button class="button" on:click=move |_| retry()>{t!(i18n, retry)}</button>
+            {move || sign_in_error.get().map(|detail| view! { <p class="hint">{t!(i18n, sign_in_failed, detail = move || detail.clone())}</p> })}
+            <div class="button-row">
+                {needs_sign_in.then(|| view! {
+                    <button class="button primary" type="button" on:click=sign_in.clone()>{t!(i18n, sign_in)}</button>
+                })}
+                <button class="button" type="button" on:click=move |_| retry()>{t!(i18n, retry)}</button>
+            </div>
         </section>
+    }
+}
+
+/// `<html lang>` follows the language in use, for screen readers and hyphenation.
+fn set_document_language(locale: Locale) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", if locale == Locale::de { "de" } else { "en" });
     }
 }
 

@@ -127,6 +127,7 @@ impl Search {
                 Ok(response) => {
                     this.response.set(Some(Arc::new(response)));
                     this.phase.set(Phase::Ready);
+                    crate::perf::results_shown();
                 }
                 Err(failure) => this.phase.set(Phase::Failed(failure)),
             }

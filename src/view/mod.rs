@@ -1,8 +1,13 @@
 //! Components. Data flows one way: session → search state → these views.
 
 mod avatar;
+mod details;
 mod highlight;
+mod icons;
 mod results;
-mod search_page;
+mod search_box;
+mod shell;
+mod status;
+mod toast;
 
-pub use search_page::SearchPage;
+pub use shell::Shell;

@@ -3,10 +3,45 @@ use leptos::prelude::*;
 
 use super::avatar::Avatar;
 use super::highlight::{Highlighted, ranges_for};
+use super::icons::CallIcon;
+use crate::i18n::*;
+use crate::ui::{RESULTS_ID, Ui, row_id};
 
-/// One line of the result list: who, what they do, and the number to call.
+/// The results: a grid the search field controls. It only has the grid role while it has
+/// rows (an empty grid is not a valid one).
 #[component]
-pub fn ResultRow(hit: SearchHit) -> impl IntoView {
+pub fn ResultGrid(ui: Ui) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = move || {
+        ui.search.response.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.hits
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(i, hit)| view! { <ResultRow ui=ui index=i hit=hit /> })
+                        .collect_view()
+                })
+        })
+    };
+    let has_rows = move || ui.search.response.with(|r| r.as_ref().is_some_and(|r| !r.hits.is_empty()));
+    view! {
+        <div
+            id=RESULTS_ID
+            class="results"
+            role=move || has_rows().then_some("grid")
+            aria-label=move || has_rows().then(|| t_string!(i18n, results_label).to_string())
+        >
+            {rows}
+        </div>
+    }
+}
+
+/// One contact: who, what they do, where, and the number a click calls.
+#[component]
+fn ResultRow(ui: Ui, index: usize, hit: SearchHit) -> impl IntoView {
+    let i18n = use_i18n();
     let contact = hit.contact.clone();
     let name_ranges = ranges_for(&hit, "display_name").to_vec();
     let role = [contact.job_title.clone(), contact.company.clone()]
@@ -14,29 +49,65 @@ pub fn ResultRow(hit: SearchHit) -> impl IntoView {
         .flatten()
         .collect::<Vec<_>>()
         .join(" · ");
-    let best = contact.best_phone().map(|p| {
-        let index = contact.phones.iter().position(|q| q == p).unwrap_or(0);
-        (
-            p.raw.clone(),
-            ranges_for(&hit, &format!("phones[{index}]")).to_vec(),
-        )
-    });
     let department = contact.department.clone();
+    let best = contact.best_phone().cloned().map(|p| {
+        let i = contact.phones.iter().position(|q| *q == p).unwrap_or(0);
+        let ranges = ranges_for(&hit, &format!("phones[{i}]")).to_vec();
+        (p, ranges)
+    });
+    let callable = best.as_ref().is_some_and(|(p, _)| p.e164.is_some()) && ui.caps.pstn;
+    let id = row_id(index);
+    let cell_id = format!("{id}-name");
+    let open = {
+        let contact = contact.clone();
+        move |_| ui.open_contact(contact.clone())
+    };
     view! {
-        <li class="result" data-contact-id=contact.id.clone()>
-            <Avatar contact=contact.clone() />
-            <div class="result-text">
-                <div class="result-name">
-                    <Highlighted text=contact.display_name.clone() ranges=name_ranges />
+        <div
+            id=id
+            role="row"
+            class="result"
+            class:active=move || ui.active.get() == Some(index)
+            aria-selected=move || (ui.active.get() == Some(index)).to_string()
+            data-contact-id=contact.id.clone()
+            on:click=open
+        >
+            <div role="gridcell" id=cell_id class="result-main">
+                <Avatar contact=contact.clone() />
+                <div class="result-text">
+                    <div class="result-name">
+                        <Highlighted text=contact.display_name.clone() ranges=name_ranges />
+                    </div>
+                    {(!role.is_empty()).then(|| view! { <div class="result-role">{role}</div> })}
+                    {department.map(|d| view! { <div class="result-department">{d}</div> })}
                 </div>
-                {(!role.is_empty()).then(|| view! { <div class="result-role">{role}</div> })}
-                {department.map(|d| view! { <div class="result-department">{d}</div> })}
             </div>
-            {best.map(|(raw, ranges)| view! {
-                <div class="result-phone">
-                    <Highlighted text=raw ranges=ranges />
-                </div>
-            })}
-        </li>
+            <div role="gridcell" class="result-actions">
+                {best.map(|(phone, ranges)| {
+                    let number = phone.raw.clone();
+                    let label = number.clone();
+                    let title = number.clone();
+                    let contact = contact.clone();
+                    view! {
+                        <span class="result-phone"><Highlighted text=number ranges=ranges /></span>
+                        {callable.then(|| view! {
+                            <button
+                                class="icon-button call-button"
+                                type="button"
+                                tabindex="-1"
+                                aria-label=move || t_string!(i18n, call_number, number = label.clone()).to_string()
+                                title=move || t_string!(i18n, call_number, number = title.clone()).to_string()
+                                on:click=move |ev| {
+                                    ev.stop_propagation();
+                                    ui.call_best(&contact);
+                                }
+                            >
+                                <CallIcon />
+                            </button>
+                        })}
+                    }
+                })}
+            </div>
+        </div>
     }
 }

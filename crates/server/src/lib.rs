@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+mod pages;
 pub mod problem;
 mod routes;
 pub mod state;
@@ -125,7 +126,14 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
             "this server was started without the tab (set server.tab_dir)"
         )),
     };
-    let app = router(state, tab, config.demo.enabled);
+    let mut pages = pages::auth(
+        config.auth.as_ref().map(|a| a.client_id.clone()),
+        config.audiences().into_iter().find(|a| a.starts_with("api://")),
+    );
+    if config.demo.enabled {
+        pages = pages.merge(pages::simulator());
+    }
+    let app = router(state, tab, config.demo.enabled, pages);
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
@@ -228,7 +236,7 @@ fn validator(
 /// Largest request body the API accepts (only the demo token route has one).
 const MAX_BODY: usize = 16 * 1024;
 
-fn router(state: SharedState, tab: anyhow::Result<web::Tab>, demo: bool) -> Router {
+fn router(state: SharedState, tab: anyhow::Result<web::Tab>, demo: bool, pages: Router) -> Router {
     let (api, openapi) = OpenApiRouter::new()
         .nest("/api/v1", routes::api(demo))
         .split_for_parts();
@@ -270,7 +278,8 @@ fn router(state: SharedState, tab: anyhow::Result<web::Tab>, demo: bool) -> Rout
         }
     };
     let metrics_state = state.clone();
-    api.merge(tab)
+    api.merge(pages)
+        .merge(tab)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route(
             "/metrics",

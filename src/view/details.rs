@@ -1,0 +1,197 @@
+use kontakt_api::{Address, Contact, Phone, PhoneKind};
+use leptos::prelude::*;
+
+use super::avatar::Avatar;
+use super::icons::{BackIcon, CallIcon, ChatIcon, CopyIcon, MailIcon, PersonCallIcon};
+use crate::actions;
+use crate::i18n::*;
+use crate::ui::{Toast, Ui};
+
+/// Everything about one contact, and what can be done with it.
+#[component]
+pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
+    let i18n = use_i18n();
+    let role = [contact.job_title.clone(), contact.company.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let person_actions = contact.upn.clone().map(|upn| {
+        let session = ui.session.get_value();
+        let call_contact = contact.clone();
+        let chat_upn = upn.clone();
+        let chat_session = session.clone();
+        view! {
+            <div class="person-actions">
+                {ui.caps.teams_calls.then(|| view! {
+                    <button class="button primary" type="button" on:click=move |_| {
+                        let (session, contact) = (session.clone(), call_contact.clone());
+                        ui.act(Toast::CallStarted, async move { actions::call_person(&session, &contact).await });
+                    }>
+                        <PersonCallIcon />
+                        {t!(i18n, call_person)}
+                    </button>
+                })}
+                <button class="button" type="button" on:click=move |_| {
+                    let (session, upn) = (chat_session.clone(), chat_upn.clone());
+                    ui.act(Toast::ChatOpened, async move { actions::chat(&session, &upn).await });
+                }>
+                    <ChatIcon />
+                    {t!(i18n, chat)}
+                </button>
+            </div>
+        }
+    });
+    let dialable = contact.phones.iter().any(|p| p.e164.is_some());
+    let source_name = contact.source.name.clone();
+    view! {
+        <section class="details" aria-labelledby="details-name">
+            <button class="button subtle back-button" type="button" on:click=move |_| ui.close_details()>
+                <BackIcon />
+                {t!(i18n, back)}
+            </button>
+            <header class="details-header">
+                <Avatar contact=contact.clone() />
+                <div>
+                    <h2 id="details-name" tabindex="-1">{contact.display_name.clone()}</h2>
+                    {(!role.is_empty()).then(|| view! { <p class="details-role">{role}</p> })}
+                    {contact.department.clone().map(|d| view! { <p class="details-department">{d}</p> })}
+                </div>
+            </header>
+            {person_actions}
+            {(!contact.phones.is_empty()).then(|| view! {
+                <h3>{t!(i18n, phone_numbers)}</h3>
+                {(!ui.caps.pstn && dialable).then(|| view! { <p class="note">{t!(i18n, pstn_not_allowed)}</p> })}
+                <ul class="detail-list">
+                    {contact.phones.iter().cloned().map(|p| view! { <PhoneRow ui=ui phone=p /> }).collect_view()}
+                </ul>
+            })}
+            {(!contact.emails.is_empty()).then(|| view! {
+                <h3>{t!(i18n, emails)}</h3>
+                <ul class="detail-list">
+                    {contact.emails.iter().cloned().map(|e| view! { <EmailRow ui=ui email=e /> }).collect_view()}
+                </ul>
+            })}
+            {contact.address.clone().filter(|a| !a.is_empty()).map(|a| view! { <AddressBlock ui=ui address=a /> })}
+            <p class="source">{t!(i18n, from_source, source = move || source_name.clone())}</p>
+        </section>
+    }
+}
+
+#[component]
+fn PhoneRow(ui: Ui, phone: Phone) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = move || match phone.kind {
+        PhoneKind::Business => t_string!(i18n, kind_business),
+        PhoneKind::Mobile => t_string!(i18n, kind_mobile),
+        PhoneKind::Home => t_string!(i18n, kind_home),
+        PhoneKind::Fax => t_string!(i18n, kind_fax),
+        PhoneKind::Other => t_string!(i18n, kind_other),
+    };
+    let raw = phone.raw.clone();
+    let callable = phone.e164.is_some() && ui.caps.pstn && phone.kind != PhoneKind::Fax;
+    let call_label = raw.clone();
+    let copy_label = raw.clone();
+    let copy_text = phone.e164.clone().unwrap_or_else(|| raw.clone());
+    let call_phone = phone.clone();
+    view! {
+        <li class="detail-row">
+            <div class="detail-text">
+                <span class="detail-label">{kind}</span>
+                <span class="detail-value number">{raw}</span>
+            </div>
+            <div class="detail-actions">
+                {callable.then(|| {
+                    let label = call_label.clone();
+                    view! {
+                        <button
+                            class="icon-button call-button"
+                            type="button"
+                            aria-label=move || t_string!(i18n, call_number, number = label.clone()).to_string()
+                            title=move || t_string!(i18n, call_number, number = call_label.clone()).to_string()
+                            on:click=move |_| {
+                                let (session, phone) = (ui.session.get_value(), call_phone.clone());
+                                ui.act(Toast::CallStarted, async move { actions::call_number(&session, &phone).await });
+                            }
+                        >
+                            <CallIcon />
+                        </button>
+                    }
+                })}
+                <CopyButton ui=ui text=copy_text label=copy_label />
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn EmailRow(ui: Ui, email: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("mailto:{email}");
+    let label = email.clone();
+    view! {
+        <li class="detail-row">
+            <div class="detail-text">
+                <a class="detail-value" href=href>{email.clone()}</a>
+            </div>
+            <div class="detail-actions">
+                <a
+                    class="icon-button"
+                    href=format!("mailto:{email}")
+                    aria-label=move || t_string!(i18n, email_to, address = label.clone()).to_string()
+                    title=move || t_string!(i18n, email)
+                >
+                    <MailIcon />
+                </a>
+                <CopyButton ui=ui text=email.clone() label=email />
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn AddressBlock(ui: Ui, address: Address) -> impl IntoView {
+    let i18n = use_i18n();
+    let city_line = [address.postal_code.clone(), address.city.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lines: Vec<String> = [address.street.clone(), (!city_line.is_empty()).then_some(city_line), address.region.clone(), address.country.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let text = lines.join("\n");
+    let label = lines.join(", ");
+    view! {
+        <h3>{t!(i18n, address)}</h3>
+        <div class="detail-row">
+            <address class="detail-text">
+                {lines.into_iter().map(|l| view! { <span class="address-line">{l}</span> }).collect_view()}
+            </address>
+            <div class="detail-actions">
+                <CopyButton ui=ui text=text label=label />
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn CopyButton(ui: Ui, text: String, label: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let title_label = label.clone();
+    view! {
+        <button
+            class="icon-button"
+            type="button"
+            aria-label=move || t_string!(i18n, copy_value, value = label.clone()).to_string()
+            title=move || t_string!(i18n, copy_value, value = title_label.clone()).to_string()
+            on:click=move |_| {
+                let text = text.clone();
+                ui.act(Toast::Copied, async move { actions::copy(&text).await });
+            }
+        >
+            <CopyIcon />
+        </button>
+    }
+}
