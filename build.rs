@@ -14,7 +14,8 @@ fn main() {
         .expect("locale names are valid")
         .locales_path("src/locales")
         .parse_options(ParseOptions::default().interpolate_display(true));
-    let translations = TranslationsInfos::parse(config).unwrap_or_else(|e| panic!("translations: {e}"));
+    let translations =
+        TranslationsInfos::parse(config).unwrap_or_else(|e| panic!("translations: {e}"));
     translations.rerun_if_locales_changed();
     translations.emit_diagnostics();
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("i18n");

@@ -2,7 +2,8 @@
 // ./test builds both first and passes the server binary in KONTAKT_BIN.
 import { defineConfig } from '@playwright/test';
 
-const port = Number(process.env.KONTAKT_E2E_PORT ?? 18080);
+// The port is the one tests/e2e/kontakt.toml listens on.
+const port = 18080;
 const bin = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
 
 export default defineConfig({
@@ -33,11 +34,11 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `${bin} serve --demo --listen 127.0.0.1:${port} --tab-dir dist`,
+    command: `${bin} serve --config tests/e2e/kontakt.toml`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 120_000,
-    stdout: 'pipe',
+    stdout: 'ignore',
     stderr: 'pipe',
   },
 });

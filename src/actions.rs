@@ -37,8 +37,14 @@ pub fn pstn_target(phone: &Phone) -> Option<String> {
 /// The deep link Teams understands for a call, encoded the way the Teams library encodes it
 /// (`+` as `%2B`, so it is not read as a space).
 pub fn call_link(targets: &[String]) -> String {
-    let users: Vec<String> = targets.iter().map(|t| String::from(js_sys::encode_uri_component(t))).collect();
-    format!("https://teams.microsoft.com/l/call/0/0?users={}&source=kontakt", users.join(","))
+    let users: Vec<String> = targets
+        .iter()
+        .map(|t| String::from(js_sys::encode_uri_component(t)))
+        .collect();
+    format!(
+        "https://teams.microsoft.com/l/call/0/0?users={}&source=kontakt",
+        users.join(",")
+    )
 }
 
 pub fn chat_link(upn: &str) -> String {
@@ -85,7 +91,9 @@ async fn call(session: &Session, targets: Vec<String>) -> Result<(), ActionError
     match session.host {
         Host::Teams if teams::call_is_supported() => match teams::start_call(&targets).await {
             // A host may claim the capability and still refuse it: the deep link works.
-            Err(e) if e.code == Some(teams::NOT_SUPPORTED_ON_PLATFORM) => Ok(teams::open_link(&link).await?),
+            Err(e) if e.code == Some(teams::NOT_SUPPORTED_ON_PLATFORM) => {
+                Ok(teams::open_link(&link).await?)
+            }
             other => Ok(other?),
         },
         Host::Teams => Ok(teams::open_link(&link).await?),
@@ -97,7 +105,9 @@ pub async fn chat(session: &Session, upn: &str) -> Result<(), ActionError> {
     let link = chat_link(upn);
     match session.host {
         Host::Teams if teams::chat_is_supported() => match teams::open_chat(upn).await {
-            Err(e) if e.code == Some(teams::NOT_SUPPORTED_ON_PLATFORM) => Ok(teams::open_link(&link).await?),
+            Err(e) if e.code == Some(teams::NOT_SUPPORTED_ON_PLATFORM) => {
+                Ok(teams::open_link(&link).await?)
+            }
             other => Ok(other?),
         },
         Host::Teams => Ok(teams::open_link(&link).await?),
@@ -118,7 +128,10 @@ fn open_window(url: &str) -> Result<(), ActionError> {
 pub async fn copy(text: &str) -> Result<(), ActionError> {
     let window = web_sys::window().ok_or(ActionError::Copy)?;
     let clipboard = window.navigator().clipboard();
-    if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text)).await.is_ok() {
+    if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+        .await
+        .is_ok()
+    {
         return Ok(());
     }
     let document = window.document().ok_or(ActionError::Copy)?;
@@ -159,8 +172,14 @@ mod browser_tests {
             call_link(&[target, "anna@example.com".into()]),
             "https://teams.microsoft.com/l/call/0/0?users=4%3A%2B4989123456,anna%40example.com&source=kontakt"
         );
-        assert_eq!(chat_link("anna@example.com"), "https://teams.microsoft.com/l/chat/0/0?users=anna%40example.com");
-        let no_e164 = Phone { e164: None, ..phone };
+        assert_eq!(
+            chat_link("anna@example.com"),
+            "https://teams.microsoft.com/l/chat/0/0?users=anna%40example.com"
+        );
+        let no_e164 = Phone {
+            e164: None,
+            ..phone
+        };
         assert_eq!(pstn_target(&no_e164), None);
     }
 }

@@ -48,10 +48,6 @@ impl Api {
         }
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     pub async fn search(
         &self,
         token: &str,
@@ -63,7 +59,9 @@ impl Api {
             self.base,
             String::from(js_sys::encode_uri_component(query))
         );
-        self.get(token, &url).await
+        let response = self.send(token, &url).await?;
+        crate::perf::answer_arrived();
+        decode(response).await
     }
 
     pub async fn contact(&self, token: &str, id: &str) -> Result<Contact, ApiError> {
@@ -95,14 +93,16 @@ impl Api {
     }
 
     async fn get<T: DeserializeOwned>(&self, token: &str, url: &str) -> Result<T, ApiError> {
-        let response = self
-            .http
+        decode(self.send(token, url).await?).await
+    }
+
+    async fn send(&self, token: &str, url: &str) -> Result<reqwest::Response, ApiError> {
+        self.http
             .get(url)
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|_| ApiError::Offline)?;
-        decode(response).await
+            .map_err(|_| ApiError::Offline)
     }
 }
 

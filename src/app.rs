@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::*;
-use crate::session::{Session, StartError};
+use crate::session::{Connection, Host, StartError};
 use crate::teams;
 use crate::view::Shell;
 
@@ -14,44 +14,70 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Starts the session, then shows the search — or says why it cannot.
+/// Finds the host and follows its language and theme, then signs in.
 #[component]
 fn Root() -> impl IntoView {
     let i18n = use_i18n();
-    let start = LocalResource::new(Session::start);
-    // Teams' language and theme win over the browser's as soon as Teams has told us.
+    let connection = LocalResource::new(Connection::open);
+    // Teams' language and theme win over the browser's as soon as Teams has told us, also
+    // when signing in fails afterwards: the error is then in the user's language.
     Effect::new(move |_| {
-        if let Some(Ok(session)) = start.get() {
-            if let Some(locale) = session.context.locale.as_deref() {
+        if let Some(connection) = connection.get() {
+            if let Some(locale) = connection.context.locale.as_deref() {
                 i18n.set_locale(locale_of(locale));
             }
             set_document_language(i18n.get_locale_untracked());
-            apply_theme(session.context.theme.as_deref());
-            if session.host == crate::session::Host::Teams {
+            apply_theme(connection.context.theme.as_deref());
+            if connection.host == Host::Teams {
                 let _ = teams::on_theme_change(|theme| apply_theme(Some(&theme)));
-                teams::notify_success();
             }
         }
     });
     view! {
         <main class="app">
-            {move || match start.get() {
+            {move || match connection.get() {
                 None => view! { <p class="splash">{t!(i18n, starting)}</p> }.into_any(),
-                Some(Ok(session)) => view! { <Shell session=session /> }.into_any(),
-                Some(Err(error)) => view! { <StartFailed error=error retry=move || start.refetch() /> }.into_any(),
+                Some(connection) => view! { <SignIn connection=connection /> }.into_any(),
             }}
         </main>
     }
 }
 
+/// Signs in, then shows the search — or says why it cannot, with a way forward.
 #[component]
-fn StartFailed(error: StartError, retry: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn SignIn(connection: Connection) -> impl IntoView {
+    let i18n = use_i18n();
+    let host = connection.host;
+    let start = LocalResource::new(move || {
+        let connection = connection.clone();
+        async move { connection.sign_in().await }
+    });
+    Effect::new(move |_| {
+        if host == Host::Teams && matches!(start.get(), Some(Ok(_))) {
+            teams::notify_success();
+        }
+    });
+    move || match start.get() {
+        None => view! { <p class="splash">{t!(i18n, starting)}</p> }.into_any(),
+        Some(Ok(session)) => view! { <Shell session=session /> }.into_any(),
+        Some(Err(error)) => {
+            view! { <StartFailed error=error retry=move || start.refetch() /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn StartFailed(
+    error: StartError,
+    retry: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let in_teams = teams::has_possible_host();
     if !matches!(error, StartError::NotInTeams) && in_teams {
         teams::notify_failure(&error.to_string());
     }
-    let needs_sign_in = in_teams && matches!(error, StartError::ConsentNeeded(_) | StartError::SignIn(_));
+    let needs_sign_in =
+        in_teams && matches!(error, StartError::ConsentNeeded(_) | StartError::SignIn(_));
     let sign_in_error = RwSignal::new(None::<String>);
     let body = match error {
         StartError::NotInTeams => view! {
@@ -62,8 +88,12 @@ fn StartFailed(error: StartError, retry: impl Fn() + Clone + Send + Sync + 'stat
         StartError::ConsentNeeded(_) => view! { <p>{t!(i18n, error_consent)}</p> }.into_any(),
         StartError::SignIn(_) => view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any(),
         StartError::Api(e) => match crate::search::Failure::from(e) {
-            crate::search::Failure::Offline => view! { <p>{t!(i18n, error_offline)}</p> }.into_any(),
-            crate::search::Failure::SignedOut => view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any(),
+            crate::search::Failure::Offline => {
+                view! { <p>{t!(i18n, error_offline)}</p> }.into_any()
+            }
+            crate::search::Failure::SignedOut => {
+                view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any()
+            }
             _ => view! { <p>{t!(i18n, error_service_down)}</p> }.into_any(),
         },
     };
@@ -73,7 +103,9 @@ fn StartFailed(error: StartError, retry: impl Fn() + Clone + Send + Sync + 'stat
         move |_| {
             let retry = retry.clone();
             leptos::task::spawn_local(async move {
-                let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+                let origin = web_sys::window()
+                    .and_then(|w| w.location().origin().ok())
+                    .unwrap_or_default();
                 match teams::authenticate(&format!("{origin}/auth-start")).await {
                     Ok(_) => retry(),
                     Err(e) => sign_in_error.set(Some(e.message)),
@@ -97,7 +129,10 @@ fn StartFailed(error: StartError, retry: impl Fn() + Clone + Send + Sync + 'stat
 
 /// `<html lang>` follows the language in use, for screen readers and hyphenation.
 fn set_document_language(locale: Locale) {
-    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
         let _ = root.set_attribute("lang", if locale == Locale::de { "de" } else { "en" });
     }
 }
@@ -123,5 +158,49 @@ pub fn apply_theme(theme: Option<&str>) {
         .and_then(|d| d.document_element())
     {
         let _ = root.set_attribute("data-theme", theme);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_teams_locales_pick_german_everything_else_english() {
+        for tag in ["de-de", "de-AT", "DE-ch", "de"] {
+            assert!(locale_of(tag) == Locale::de, "{tag}");
+        }
+        for tag in ["en-us", "fr-fr", "", "nl-de"] {
+            assert!(locale_of(tag) == Locale::en, "{tag}");
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn theme() -> Option<String> {
+        web_sys::window()?
+            .document()?
+            .document_element()?
+            .get_attribute("data-theme")
+    }
+
+    #[wasm_bindgen_test]
+    fn the_three_teams_themes_switch_the_token_set_and_unknown_ones_fall_back() {
+        for (teams, css) in [
+            ("dark", "dark"),
+            ("contrast", "contrast"),
+            ("default", "default"),
+            ("sepia", "default"),
+        ] {
+            apply_theme(Some(teams));
+            assert_eq!(theme().as_deref(), Some(css), "{teams}");
+        }
+        apply_theme(Some("dark"));
+        apply_theme(None);
+        assert_eq!(theme().as_deref(), Some("default"));
     }
 }

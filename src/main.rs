@@ -7,9 +7,9 @@ mod perf;
 mod search;
 mod session;
 mod teams;
-mod ui;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod testing;
+mod ui;
 mod view;
 
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -55,37 +55,55 @@ pub struct Session {
     cached: Arc<Mutex<Option<(String, f64)>>>,
 }
 
-impl Session {
-    /// Finds the host, signs in and asks the service who we are.
-    pub async fn start() -> Result<Session, StartError> {
-        let api = Api::same_origin();
+/// Where the tab runs, known before anyone is signed in: enough to pick the language and
+/// theme even when signing in then fails.
+#[derive(Clone)]
+pub struct Connection {
+    pub host: Host,
+    pub context: Context,
+    api: Api,
+}
+
+impl Connection {
+    /// Finds the host: Teams if something frames or opened the tab and answers as Teams.
+    pub async fn open() -> Connection {
         let in_teams = teams::has_possible_host() && teams::initialize(HOST_TIMEOUT).await.is_ok();
-        let (host, context, source, first) = if in_teams {
-            let context = teams::context().await.unwrap_or_default();
-            let token = teams_token().await?;
-            (Host::Teams, context, TokenSource::Teams, token)
+        let (host, context) = if in_teams {
+            (Host::Teams, teams::context().await.unwrap_or_default())
         } else {
-            let token = api.demo_token().await?.ok_or(StartError::NotInTeams)?;
-            (
-                Host::Browser,
-                Context::default(),
-                TokenSource::Demo,
-                token.token,
-            )
+            (Host::Browser, Context::default())
         };
-        let me = api.me(&first).await?;
-        let expires = expiry_of(&first);
-        Ok(Session {
+        Connection {
             host,
             context,
+            api: Api::same_origin(),
+        }
+    }
+
+    /// Signs in (Teams SSO, or a demo token outside Teams) and asks the service who we are.
+    pub async fn sign_in(&self) -> Result<Session, StartError> {
+        let (source, first) = match self.host {
+            Host::Teams => (TokenSource::Teams, teams_token().await?),
+            Host::Browser => {
+                let token = self.api.demo_token().await?.ok_or(StartError::NotInTeams)?;
+                (TokenSource::Demo, token.token)
+            }
+        };
+        let me = self.api.me(&first).await?;
+        let expires = expiry_of(&first);
+        Ok(Session {
+            host: self.host,
+            context: self.context.clone(),
             demo: me.demo,
             me,
-            api,
+            api: self.api.clone(),
             source,
             cached: Arc::new(Mutex::new(Some((first, expires)))),
         })
     }
+}
 
+impl Session {
     /// A token that is valid for a while yet.
     pub async fn token(&self) -> Result<String, StartError> {
         let now = js_sys::Date::now() / 1000.0;
@@ -142,4 +160,57 @@ fn expiry_of(token: &str) -> f64 {
         .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
         .and_then(|claims| claims.get("exp").and_then(serde_json::Value::as_f64))
         .unwrap_or(0.0)
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+impl Session {
+    /// A signed-in session for component tests: views can be rendered from it; nothing is
+    /// sent anywhere unless a test makes a view do so.
+    pub fn for_tests(context: Context) -> Session {
+        Session {
+            host: Host::Teams,
+            context,
+            me: Me {
+                tenant_id: "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34".into(),
+                user_id: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6".into(),
+                display_name: "Test User".into(),
+                demo: false,
+            },
+            demo: false,
+            api: Api::same_origin(),
+            source: TokenSource::Demo,
+            cached: Arc::new(Mutex::new(Some((String::from("test"), f64::MAX)))),
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn jwt(payload: &str) -> String {
+        let encoded = web_sys::window().unwrap().btoa(payload).unwrap();
+        let url_safe: String = encoded
+            .trim_end_matches('=')
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
+        format!("eyJhbGciOiJSUzI1NiJ9.{url_safe}.c2ln")
+    }
+
+    #[wasm_bindgen_test]
+    fn token_expiry_is_read_from_the_payload_and_unreadable_means_renew() {
+        assert_eq!(
+            expiry_of(&jwt(r#"{"exp":1893456000,"name":"?>?"}"#)),
+            1_893_456_000.0
+        );
+        assert_eq!(expiry_of(&jwt(r#"{"name":"no exp"}"#)), 0.0);
+        assert_eq!(expiry_of("not a token"), 0.0);
+        assert_eq!(expiry_of("a.%%%.c"), 0.0);
+    }
 }

@@ -254,3 +254,86 @@ pub async fn open_chat(upn: &str) -> Result<(), TeamsError> {
 pub async fn open_link(url: &str) -> Result<(), TeamsError> {
     settle(js_open_link(url)).await.map(|_| ())
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+        let o = Object::new();
+        for (k, v) in pairs {
+            Reflect::set(&o, &(*k).into(), v).unwrap();
+        }
+        o.into()
+    }
+
+    #[wasm_bindgen_test]
+    fn both_error_shapes_of_the_teams_library_become_a_teams_error() {
+        let thrown = TeamsError::from_js(js_sys::Error::new("resourceRequiresConsent").into());
+        assert_eq!(
+            thrown,
+            TeamsError {
+                code: None,
+                message: "resourceRequiresConsent".into()
+            }
+        );
+        assert!(thrown.is("resourceRequiresConsent"));
+
+        let sdk = TeamsError::from_js(object(&[
+            ("errorCode", 100.into()),
+            ("message", "not supported".into()),
+        ]));
+        assert_eq!(
+            sdk,
+            TeamsError {
+                code: Some(NOT_SUPPORTED_ON_PLATFORM),
+                message: "not supported".into()
+            }
+        );
+
+        let bare = TeamsError::from_js(object(&[("errorCode", 500.into())]));
+        assert_eq!(
+            bare,
+            TeamsError {
+                code: Some(500),
+                message: "Teams error 500".into()
+            }
+        );
+
+        assert_eq!(
+            TeamsError::from_js("CancelledByUser".into()).message,
+            "CancelledByUser"
+        );
+        assert_eq!(
+            TeamsError::from_js(JsValue::NULL).message,
+            "Teams reported an error"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn outside_a_host_every_call_fails_as_an_error_not_a_panic() {
+        // Without the library (it failed to load): ReferenceErrors, caught.
+        if !Reflect::has(&js_sys::global(), &"microsoftTeams".into()).unwrap() {
+            assert!(auth_token(true).await.is_err());
+            assert!(!call_is_supported());
+        }
+        crate::testing::load_teams_library();
+        // Calls the library refuses before initialize throw; they arrive as errors.
+        let token = auth_token(true).await.unwrap_err();
+        assert!(token.message.contains("initialize"), "{token:?}");
+        assert!(start_call(&["4:+4989123456".into()]).await.is_err());
+        assert!(
+            open_link("https://teams.microsoft.com/l/chat/0/0?users=a")
+                .await
+                .is_err()
+        );
+        assert!(context().await.is_err());
+        assert!(!call_is_supported());
+        // The test page is neither framed nor opened by anything: initialize fails at once.
+        assert!(!has_possible_host());
+        let init = initialize(Duration::from_secs(5)).await.unwrap_err();
+        assert!(init.message.contains("No Parent window found"), "{init:?}");
+        // (After this the library would queue messages for a host that never comes.)
+    }
+}

@@ -58,11 +58,15 @@ impl Ui {
     }
 
     pub fn hits(&self) -> Vec<SearchHit> {
-        self.search.response.with(|r| r.as_ref().map(|r| r.hits.clone()).unwrap_or_default())
+        self.search
+            .response
+            .with(|r| r.as_ref().map(|r| r.hits.clone()).unwrap_or_default())
     }
 
     fn hit_count(&self) -> usize {
-        self.search.response.with(|r| r.as_ref().map_or(0, |r| r.hits.len()))
+        self.search
+            .response
+            .with(|r| r.as_ref().map_or(0, |r| r.hits.len()))
     }
 
     /// Moves the highlight by `delta` rows, staying inside the list.
@@ -111,7 +115,11 @@ impl Ui {
     }
 
     /// Runs an action and reports how it went.
-    pub fn act(&self, success: Toast, action: impl std::future::Future<Output = Result<(), ActionError>> + 'static) {
+    pub fn act(
+        &self,
+        success: Toast,
+        action: impl std::future::Future<Output = Result<(), ActionError>> + 'static,
+    ) {
         let ui = *self;
         spawn_local(async move {
             match action.await {
@@ -124,13 +132,21 @@ impl Ui {
     /// Calls the best number of `contact` — or, without one, the person in Teams.
     pub fn call_best(&self, contact: &Contact) {
         let session = self.session.get_value();
-        match (contact.best_phone().cloned(), self.caps.pstn, contact.upn.is_some()) {
+        match (
+            contact.best_phone().cloned(),
+            self.caps.pstn,
+            contact.upn.is_some(),
+        ) {
             (Some(phone), true, _) if phone.e164.is_some() => {
-                self.act(Toast::CallStarted, async move { actions::call_number(&session, &phone).await });
+                self.act(Toast::CallStarted, async move {
+                    actions::call_number(&session, &phone).await
+                });
             }
             (_, _, true) if self.caps.teams_calls => {
                 let contact = contact.clone();
-                self.act(Toast::CallStarted, async move { actions::call_person(&session, &contact).await });
+                self.act(Toast::CallStarted, async move {
+                    actions::call_person(&session, &contact).await
+                });
             }
             (Some(_), false, _) => self.notify(Toast::Failed(ActionError::PstnNotAllowed)),
             _ => self.notify(Toast::Failed(ActionError::NotDialable)),

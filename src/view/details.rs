@@ -157,10 +157,15 @@ fn AddressBlock(ui: Ui, address: Address) -> impl IntoView {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let lines: Vec<String> = [address.street.clone(), (!city_line.is_empty()).then_some(city_line), address.region.clone(), address.country.clone()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let lines: Vec<String> = [
+        address.street.clone(),
+        (!city_line.is_empty()).then_some(city_line),
+        address.region.clone(),
+        address.country.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let text = lines.join("\n");
     let label = lines.join(", ");
     view! {
@@ -193,5 +198,90 @@ fn CopyButton(ui: Ui, text: String, label: String) -> impl IntoView {
         >
             <CopyIcon />
         </button>
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::session::Session;
+    use crate::teams::Context;
+    use crate::testing::{attr, contact, count, mount_in, settle, text};
+
+    fn details(locale: Locale, context: Context, contact: Contact) -> web_sys::HtmlElement {
+        mount_in(locale, move || {
+            let ui = Ui::new(Session::for_tests(context.clone()));
+            view! { <ContactDetails ui=ui contact=contact.clone() /> }
+        })
+    }
+
+    fn colleague() -> Contact {
+        let mut c = contact("7", "Jürgen", "Müller");
+        c.upn = Some("juergen.mueller@contoso.example".into());
+        c.address = Some(Address {
+            street: Some("Leopoldstraße 42".into()),
+            postal_code: Some("80802".into()),
+            city: Some("München".into()),
+            region: None,
+            country: Some("Deutschland".into()),
+        });
+        c
+    }
+
+    #[wasm_bindgen_test]
+    async fn everything_about_a_colleague_with_its_actions() {
+        let root = details(Locale::en, Context::default(), colleague());
+        settle().await;
+        assert_eq!(text(&root, "#details-name"), "Jürgen Müller");
+        assert_eq!(text(&root, ".details-role"), "Einkäuferin · Contoso");
+        assert_eq!(text(&root, ".person-actions"), "Teams callChat");
+        // Every number with its kind; the fax can be copied but not called.
+        assert_eq!(count(&root, ".detail-row .number"), 2);
+        assert_eq!(text(&root, ".detail-list .detail-label"), "Fax");
+        assert_eq!(count(&root, ".detail-list .call-button"), 1);
+        assert_eq!(
+            attr(&root, ".detail-list .call-button", "aria-label").as_deref(),
+            Some("Call 089 1234-56")
+        );
+        assert_eq!(
+            attr(&root, "a.detail-value", "href").as_deref(),
+            Some("mailto:jürgen@contoso.example")
+        );
+        assert_eq!(
+            text(&root, "address"),
+            "Leopoldstraße 4280802 MünchenDeutschland"
+        );
+        assert_eq!(count(&root, "address .address-line"), 3);
+        assert_eq!(text(&root, ".source"), "From Test directory");
+        assert_eq!(count(&root, ".note"), 0);
+    }
+
+    #[wasm_bindgen_test]
+    async fn without_pstn_calling_numbers_are_not_called_and_the_reason_is_given() {
+        let context = Context {
+            is_pstn_calling_allowed: Some(false),
+            ..Context::default()
+        };
+        let root = details(Locale::de, context, colleague());
+        settle().await;
+        assert_eq!(count(&root, ".detail-list .call-button"), 0);
+        assert!(text(&root, ".note").contains("nicht freigeschaltet"));
+        // Calling the person in Teams is still possible.
+        assert_eq!(text(&root, ".person-actions"), "Teams-AnrufChat");
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_external_contact_has_no_teams_actions_and_missing_parts_leave_no_gaps() {
+        let mut c = contact("8", "Anna", "Berg");
+        c.emails.clear();
+        c.department = None;
+        let root = details(Locale::en, Context::default(), c);
+        settle().await;
+        assert_eq!(count(&root, ".person-actions"), 0);
+        assert_eq!(count(&root, ".details-department"), 0);
+        assert_eq!(count(&root, "address"), 0);
+        assert_eq!(count(&root, "h3"), 1, "only the phone numbers heading");
     }
 }

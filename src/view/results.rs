@@ -14,18 +14,21 @@ pub fn ResultGrid(ui: Ui) -> impl IntoView {
     let i18n = use_i18n();
     let rows = move || {
         ui.search.response.with(|r| {
-            r.as_ref()
-                .map(|r| {
-                    r.hits
-                        .iter()
-                        .cloned()
-                        .enumerate()
-                        .map(|(i, hit)| view! { <ResultRow ui=ui index=i hit=hit /> })
-                        .collect_view()
-                })
+            r.as_ref().map(|r| {
+                r.hits
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, hit)| view! { <ResultRow ui=ui index=i hit=hit /> })
+                    .collect_view()
+            })
         })
     };
-    let has_rows = move || ui.search.response.with(|r| r.as_ref().is_some_and(|r| !r.hits.is_empty()));
+    let has_rows = move || {
+        ui.search
+            .response
+            .with(|r| r.as_ref().is_some_and(|r| !r.hits.is_empty()))
+    };
     view! {
         <div
             id=RESULTS_ID
@@ -109,5 +112,88 @@ fn ResultRow(ui: Ui, index: usize, hit: SearchHit) -> impl IntoView {
                 })}
             </div>
         </div>
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use std::sync::Arc;
+
+    use kontakt_api::SearchResponse;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::session::Session;
+    use crate::teams::Context;
+    use crate::testing::{attr, contact, count, hit, mount_in, settle, text};
+
+    fn grid(context: Context, hits: Vec<SearchHit>) -> web_sys::HtmlElement {
+        mount_in(Locale::de, move || {
+            let ui = Ui::new(Session::for_tests(context.clone()));
+            let total = hits.len() as u64;
+            ui.search.response.set(Some(Arc::new(SearchResponse {
+                query: "mül".into(),
+                total,
+                hits: hits.clone(),
+            })));
+            view! { <ResultGrid ui=ui /> }
+        })
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_row_shows_initials_highlighted_name_role_department_and_best_number() {
+        let root = grid(
+            Context::default(),
+            vec![
+                hit(contact("1", "Jürgen", "Müller"), vec![[7, 10]]),
+                hit(contact("2", "Anna", "Mülheim"), vec![[5, 8]]),
+            ],
+        );
+        settle().await;
+        assert_eq!(count(&root, "[role=row]"), 2);
+        assert_eq!(attr(&root, "#results", "role").as_deref(), Some("grid"));
+        assert_eq!(text(&root, ".result .avatar"), "JM");
+        assert_eq!(text(&root, ".result-name"), "Jürgen Müller");
+        assert_eq!(text(&root, ".result-name mark"), "Mül");
+        assert_eq!(text(&root, ".result-role"), "Einkäuferin · Contoso");
+        assert_eq!(text(&root, ".result-department"), "Einkauf");
+        // Business beats fax, whatever the order in the source.
+        assert_eq!(text(&root, ".result-phone"), "089 1234-56");
+        assert_eq!(
+            attr(&root, ".call-button", "aria-label").as_deref(),
+            Some("089 1234-56 anrufen")
+        );
+        assert_eq!(
+            attr(&root, ".result", "data-contact-id").as_deref(),
+            Some("test:1")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn without_pstn_calling_or_a_dialable_number_there_is_no_call_button() {
+        let no_pstn = Context {
+            is_pstn_calling_allowed: Some(false),
+            ..Context::default()
+        };
+        let root = grid(no_pstn, vec![hit(contact("1", "Jürgen", "Müller"), vec![])]);
+        settle().await;
+        assert_eq!(text(&root, ".result-phone"), "089 1234-56");
+        assert_eq!(count(&root, ".call-button"), 0);
+
+        let mut undialable = contact("2", "Anna", "Mülheim");
+        for phone in &mut undialable.phones {
+            phone.e164 = None;
+        }
+        let root = grid(Context::default(), vec![hit(undialable, vec![])]);
+        settle().await;
+        assert_eq!(count(&root, ".call-button"), 0);
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_empty_answer_is_not_announced_as_a_grid() {
+        let root = grid(Context::default(), vec![]);
+        settle().await;
+        assert_eq!(count(&root, "[role=row]"), 0);
+        assert_eq!(attr(&root, "#results", "role"), None);
     }
 }

@@ -39,7 +39,11 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
             _ => {}
         }
     };
-    let expanded = move || ui.search.response.with(|r| r.as_ref().is_some_and(|r| !r.hits.is_empty()));
+    let expanded = move || {
+        ui.search
+            .response
+            .with(|r| r.as_ref().is_some_and(|r| !r.hits.is_empty()))
+    };
     view! {
         <div class="search-bar">
             <label class="visually-hidden" for=SEARCH_ID>{t!(i18n, search_label)}</label>

@@ -14,7 +14,9 @@ pub fn Status(ui: Ui) -> impl IntoView {
         let response = ui.search.response.get();
         match (phase, response) {
             (Phase::Idle, _) => ().into_any(),
-            (Phase::Failed(failure), _) => view! { <ErrorState failure=failure ui=ui /> }.into_any(),
+            (Phase::Failed(failure), _) => {
+                view! { <ErrorState failure=failure ui=ui /> }.into_any()
+            }
             (Phase::Loading, None) => view! { <p class="count">{t!(i18n, loading)}</p> }.into_any(),
             (_, Some(r)) if r.total == 0 => {
                 let query = r.query.clone();
@@ -31,7 +33,8 @@ pub fn Status(ui: Ui) -> impl IntoView {
                 if count == 1 {
                     view! { <p class="count">{t!(i18n, results_single)}</p> }.into_any()
                 } else if shown as u64 == count {
-                    view! { <p class="count">{t!(i18n, results_count, count = move || count)}</p> }.into_any()
+                    view! { <p class="count">{t!(i18n, results_count, count = move || count)}</p> }
+                        .into_any()
                 } else {
                     view! { <p class="count">{t!(i18n, results_shown, shown = move || shown, count = move || count)}</p> }.into_any()
                 }
@@ -71,5 +74,92 @@ pub fn Home() -> impl IntoView {
             <p class="hint">{t!(i18n, empty_hint)}</p>
             <p class="hint shortcuts">{t!(i18n, shortcuts_hint)}</p>
         </div>
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use std::sync::Arc;
+
+    use kontakt_api::SearchResponse;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::session::Session;
+    use crate::teams::Context;
+    use crate::testing::{contact, count, hit, mount_in, settle, text};
+
+    fn status(locale: Locale, phase: Phase, total: u64, shown: usize) -> web_sys::HtmlElement {
+        mount_in(locale, move || {
+            let ui = Ui::new(Session::for_tests(Context::default()));
+            let hits = (0..shown)
+                .map(|i| hit(contact(&i.to_string(), "Anna", "Berg"), vec![]))
+                .collect();
+            ui.search.query.set("berg".into());
+            ui.search.response.set(Some(Arc::new(SearchResponse {
+                query: "berg".into(),
+                total,
+                hits,
+            })));
+            ui.search.phase.set(phase.clone());
+            view! { <Status ui=ui /> }
+        })
+    }
+
+    #[wasm_bindgen_test]
+    async fn counts_are_announced_in_the_users_language() {
+        let cases = [
+            (Locale::en, 1, 1, "1 contact"),
+            (Locale::en, 3, 3, "3 contacts"),
+            (Locale::en, 40, 25, "25 of 40 contacts"),
+            (Locale::de, 1, 1, "1 Kontakt"),
+            (Locale::de, 3, 3, "3 Kontakte"),
+            (Locale::de, 40, 25, "25 von 40 Kontakten"),
+        ];
+        for (locale, total, shown, expected) in cases {
+            let root = status(locale, Phase::Ready, total, shown);
+            settle().await;
+            assert_eq!(text(&root, "[role=status]"), expected);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn no_results_name_the_query_and_give_hints() {
+        let root = status(Locale::de, Phase::Ready, 0, 0);
+        settle().await;
+        assert_eq!(text(&root, ".empty-title"), "Keine Kontakte zu „berg“");
+        assert!(text(&root, ".hint").contains("Schreibweise"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn every_failure_is_explained_with_a_retry() {
+        let cases = [
+            (Locale::en, Failure::Offline, "offline"),
+            (Locale::de, Failure::Offline, "offline"),
+            (Locale::en, Failure::ServiceDown, "not available"),
+            (Locale::de, Failure::ServiceDown, "nicht erreichbar"),
+            (Locale::en, Failure::SignedOut, "Signing in failed"),
+            (Locale::de, Failure::ConsentNeeded, "Zustimmung"),
+            (Locale::en, Failure::RateLimited, "Too many searches"),
+            (Locale::en, Failure::Other("HTTP 418".into()), "HTTP 418"),
+        ];
+        for (locale, failure, expected) in cases {
+            let root = status(locale, Phase::Failed(failure.clone()), 3, 3);
+            settle().await;
+            let message = text(&root, "[role=alert]");
+            assert!(message.contains(expected), "{failure:?}: {message}");
+            assert_eq!(
+                count(&root, "[role=alert] button"),
+                1,
+                "{failure:?} offers a retry"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_home_state_explains_what_to_type_and_the_shortcuts() {
+        let root = mount_in(Locale::en, || view! { <Home /> });
+        settle().await;
+        assert!(text(&root, ".shortcuts").contains("Ctrl+K"));
     }
 }

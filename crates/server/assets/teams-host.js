@@ -15,6 +15,7 @@
     user: $('user-name'),
     client: $('client'),
     pstn: $('pstn'),
+    calling: $('calling'),
     consent: $('consent'),
     width: $('width'),
   };
@@ -28,20 +29,19 @@
 
   // What Teams tells a tab it can do (runtime API version 4): call and chat capabilities
   // are needed for call.startCall / chat.openChat to be sent instead of deep links.
-  const runtime = {
+  const runtime = () => ({
     apiVersion: 4,
     isLegacyTeams: false,
     hostVersionsInfo: { adaptiveCardSchemaVersion: { majorVersion: 1, minorVersion: 5 } },
     supports: {
       app: { notifySuccessResponse: {} },
       appInstallDialog: {},
-      call: {},
-      chat: {},
+      ...(controls.calling.value === 'api' ? { call: {}, chat: {} } : {}),
       dialog: { url: {}, update: {} },
       teamsCore: {},
       pages: { appButton: {}, tabs: {}, config: {}, backStack: {}, fullTrust: {}, currentApp: {} },
     },
-  };
+  });
 
   const sim = {
     messages: [],
@@ -49,6 +49,7 @@
     chats: [],
     links: [],
     tokens: 0,
+    authWindows: [],
     themes: [],
     notified: [],
     unhandled: [],
@@ -107,7 +108,7 @@
     return (await res.json()).token;
   }
 
-  // The consent prompt Teams (or the sign-in window) would show.
+  // The consent prompt Teams shows when a tab asks for a token with silent: false.
   function askConsent(text) {
     const dialog = $('consent-dialog');
     $('consent-text').textContent = text;
@@ -128,7 +129,7 @@
 
   const handlers = {
     initialize(event) {
-      reply(event, ['content', controls.client.value, JSON.stringify(runtime), '2.58.0']);
+      reply(event, ['content', controls.client.value, JSON.stringify(runtime()), '2.58.0']);
     },
     getContext(event) {
       reply(event, [context()]);
@@ -149,12 +150,25 @@
         reply(event, [false, String(e.message || e)]);
       }
     },
-    async 'authentication.authenticate'(event) {
-      const [url] = event.data.args;
+    'authentication.authenticate'(event) {
+      // Teams opens the page in a window of its own; the page runs the Teams library too
+      // and reports back with authentication.notifySuccess / notifyFailure.
+      const [url, width, height] = event.data.args;
+      sim.authWindows.push(url);
       log('sign-in window: ' + url, true);
-      const ok = await askConsent('Sign-in window (' + url + '): grant Kontakt access?');
-      if (ok) sim.consented = true;
-      reply(event, ok ? [true, 'consented'] : [false, 'CancelledByUser']);
+      if (new URL(url).origin !== location.origin) {
+        return reply(event, [false, 'the sign-in page must be on the domain of the tab']);
+      }
+      if (pendingAuth) reply(pendingAuth, [false, 'CancelledByUser']);
+      authWindow = window.open(url, 'kontakt-sign-in', `popup,width=${width || 600},height=${height || 535}`);
+      if (!authWindow) return reply(event, [false, 'the browser blocked the sign-in window']);
+      pendingAuth = event;
+      const watch = setInterval(() => {
+        if (!authWindow || authWindow.closed) {
+          clearInterval(watch);
+          settleAuth(false, 'CancelledByUser');
+        }
+      }, 300);
     },
     registerHandler(event) {
       // One-way: the tab tells the host it listens for e.g. theme changes.
@@ -190,6 +204,43 @@
     },
   };
 
+  // The sign-in window talks to this page as its host (it is the window's opener).
+  let authWindow = null;
+  let pendingAuth = null;
+  function settleAuth(ok, result) {
+    if (!pendingAuth) return;
+    if (ok) sim.consented = true;
+    log('sign-in window: ' + (ok ? 'success' : 'failure ' + result), true);
+    reply(pendingAuth, ok ? [true, result] : [false, result]);
+    pendingAuth = null;
+  }
+  const signInHandlers = {
+    initialize(event) {
+      reply(event, ['authentication', controls.client.value, JSON.stringify(runtime()), '2.58.0']);
+    },
+    getContext(event) {
+      reply(event, [context()]);
+    },
+    'authentication.authenticate.success'(event) {
+      settleAuth(true, event.data.args[0]);
+    },
+    'authentication.authenticate.failure'(event) {
+      settleAuth(false, event.data.args[0]);
+    },
+  };
+  window.addEventListener('message', (event) => {
+    if (!authWindow || event.source !== authWindow || event.origin !== location.origin) return;
+    const message = event.data;
+    if (!message || typeof message.func !== 'string') return;
+    sim.messages.push({ func: 'sign-in window: ' + message.func, args: message.args });
+    const handler = signInHandlers[message.func];
+    if (!handler) {
+      sim.unhandled.push('sign-in window: ' + message.func);
+      return;
+    }
+    handler(event);
+  });
+
   // Listening before the frame loads: initialize is sent once, right away.
   window.addEventListener('message', (event) => {
     if (event.source !== frame.contentWindow || event.origin !== location.origin) return;
@@ -223,7 +274,7 @@
   }
 
   controls.theme.addEventListener('change', () => setTheme(controls.theme.value));
-  for (const el of [controls.locale, controls.user, controls.client, controls.pstn, controls.consent, controls.width]) {
+  for (const el of [controls.locale, controls.user, controls.client, controls.pstn, controls.calling, controls.consent, controls.width]) {
     el.addEventListener('change', reload);
   }
   $('reload').addEventListener('click', reload);

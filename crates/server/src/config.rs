@@ -208,10 +208,35 @@ impl Config {
             path: path.to_owned(),
             source: e,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
             message: e.to_string().trim_end().to_owned(),
-        })
+        })?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new("")));
+        Ok(config)
+    }
+
+    /// Relative paths in a configuration file mean relative to that file, not to whatever
+    /// folder the service happened to be started from.
+    fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |p: &mut PathBuf| {
+            if !p.as_os_str().is_empty() && p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut self.server.data_dir);
+        if let Some(dir) = &mut self.server.tab_dir {
+            resolve(dir);
+        }
+        for tenant in &mut self.tenants {
+            for source in &mut tenant.sources {
+                match source {
+                    SourceConfig::Csv(s) => resolve(&mut s.path),
+                    SourceConfig::Vcard(s) => resolve(&mut s.path),
+                    SourceConfig::Ldap(_) | SourceConfig::Demo(_) => {}
+                }
+            }
+        }
     }
 
     /// Every problem of an otherwise well-formed configuration.
@@ -265,6 +290,8 @@ impl Config {
                 }
                 if !(auth.jwks_url.starts_with("https://") || (!production && auth.jwks_url.starts_with("http://"))) {
                     error("auth.jwks_url".into(), format!("{:?} must be an https URL", auth.jwks_url));
+                } else if let Err(m) = check_ascii_url(&auth.jwks_url) {
+                    error("auth.jwks_url".into(), m);
                 }
                 if auth.leeway > Duration::from_secs(300) {
                     error("auth.leeway".into(), "at most 5 minutes: a larger leeway accepts expired tokens".into());
@@ -346,6 +373,8 @@ impl Config {
                                 format!("{sat}.url"),
                                 format!("{:?} must start with ldap:// or ldaps://", l.url),
                             );
+                        } else if let Err(m) = check_ascii_url(&l.url) {
+                            error(format!("{sat}.url"), m);
                         }
                         if l.page_size < 1 {
                             error(format!("{sat}.page_size"), "must be at least 1".into());
@@ -430,7 +459,20 @@ pub fn host_of(url: &str) -> Option<&str> {
     (!host.is_empty() && !host.contains('/')).then_some(host)
 }
 
+/// International host names must be written in their ASCII (punycode) form: the URL parser
+/// is built without Unicode tables (see docs/dependencies.md, `idna_adapter`).
+fn check_ascii_url(url: &str) -> Result<(), String> {
+    if url.is_ascii() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url:?} contains non-ASCII characters: write international host names in their ASCII form (e.g. xn--mller-kva.example for müller.example)"
+        ))
+    }
+}
+
 fn check_public_url(url: &str, production: bool) -> Result<(), String> {
+    check_ascii_url(url)?;
     if production && !url.starts_with("https://") {
         return Err(format!(
             "{url:?} must be an https:// URL: Teams only loads tabs over HTTPS"
@@ -540,5 +582,47 @@ mod tests {
         std::fs::write(&path, GOOD.replace("base_dn", "basedn")).unwrap();
         let err = Config::read(&path).unwrap_err().to_string();
         assert!(err.contains("basedn") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn international_host_names_must_be_written_in_ascii() {
+        let text = GOOD
+            .replace("ldaps://dc1.contoso.local", "ldaps://dc1.müller.example")
+            .replace(
+                "https://contacts.example.com",
+                "https://kontakte.müller.example",
+            );
+        let found = problems(&text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("error: server.public_url:") && found[0].contains("xn--"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("error: tenants[0].sources[0].url:")
+                && found[1].contains("ASCII form"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_configuration_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kontakt.toml");
+        let text = GOOD.replace(
+            "data_dir = \"/tmp/kontakt-test\"",
+            "data_dir = \"state\"\ntab_dir = \"/srv/tab\"",
+        ) + "\n[[tenants.sources]]\ntype = \"csv\"\nid = \"people\"\nname = \"People\"\npath = \"exports/people.csv\"\n";
+        std::fs::write(&path, text).unwrap();
+        let config = Config::read(&path).unwrap();
+        assert_eq!(config.server.data_dir, dir.path().join("state"));
+        assert_eq!(
+            config.server.tab_dir.as_deref(),
+            Some(Path::new("/srv/tab"))
+        );
+        let SourceConfig::Csv(csv) = config.tenants[0].sources.last().unwrap() else {
+            panic!("the CSV source comes last");
+        };
+        assert_eq!(csv.path, dir.path().join("exports/people.csv"));
     }
 }

@@ -128,7 +128,10 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
     };
     let mut pages = pages::auth(
         config.auth.as_ref().map(|a| a.client_id.clone()),
-        config.audiences().into_iter().find(|a| a.starts_with("api://")),
+        config
+            .audiences()
+            .into_iter()
+            .find(|a| a.starts_with("api://")),
     );
     if config.demo.enabled {
         pages = pages.merge(pages::simulator());

@@ -106,7 +106,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let url = format!("http://{}/", running.addr);
                 tracing::info!("Kontakt is listening on {url}");
                 if demo {
-                    println!("\n  Kontakt demo:  {url}\n");
+                    println!("\n  Kontakt demo:           {url}");
+                    println!("  Inside a Teams host:    {url}dev/teams\n");
                 }
                 running.handle.await??;
                 Ok(ExitCode::SUCCESS)

@@ -22,20 +22,38 @@ const HOST_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self';
 fn page(body: impl IntoResponse, csp: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 
 fn script(source: &'static str, csp: &'static str) -> Response {
-    page(([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], source), csp)
+    page(
+        (
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            source,
+        ),
+        csp,
+    )
 }
 
 /// `/auth-start` and `/auth-end`; `client_id` and the scope's Application ID URI come from
 /// the configuration (none in demo mode).
-pub fn auth<S: Clone + Send + Sync + 'static>(client_id: Option<String>, app_id_uri: Option<String>) -> Router<S> {
+pub fn auth<S: Clone + Send + Sync + 'static>(
+    client_id: Option<String>,
+    app_id_uri: Option<String>,
+) -> Router<S> {
     let attr = |s: Option<String>| s.unwrap_or_default().replace(['"', '<', '>', '&'], "");
     let scope = app_id_uri.map(|uri| format!("{uri}/access_as_user"));
     let html = AUTH_HTML
@@ -43,18 +61,38 @@ pub fn auth<S: Clone + Send + Sync + 'static>(client_id: Option<String>, app_id_
         .replace("{{SCOPE}}", &attr(scope));
     let html: &'static str = Box::leak(html.into_boxed_str());
     Router::new()
-        .route("/auth-start", get(move || async move { page(Html(html), AUTH_CSP) }))
-        .route("/auth-end", get(move || async move { page(Html(html), AUTH_CSP) }))
+        .route(
+            "/auth-start",
+            get(move || async move { page(Html(html), AUTH_CSP) }),
+        )
+        .route(
+            "/auth-end",
+            get(move || async move { page(Html(html), AUTH_CSP) }),
+        )
         .route("/auth.js", get(|| async { script(AUTH_JS, AUTH_CSP) }))
 }
 
 /// The Teams host simulator at `/dev/teams` (demo mode only).
 pub fn simulator<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/dev/teams", get(|| async { page(Html(HOST_HTML), HOST_CSP) }))
-        .route("/dev/teams-host.js", get(|| async { script(HOST_JS, HOST_CSP) }))
+        .route(
+            "/dev/teams",
+            get(|| async { page(Html(HOST_HTML), HOST_CSP) }),
+        )
+        .route(
+            "/dev/teams-host.js",
+            get(|| async { script(HOST_JS, HOST_CSP) }),
+        )
         .route(
             "/dev/teams-host.css",
-            get(|| async { page(([(header::CONTENT_TYPE, "text/css; charset=utf-8")], HOST_CSS), HOST_CSP) }),
+            get(|| async {
+                page(
+                    (
+                        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                        HOST_CSS,
+                    ),
+                    HOST_CSP,
+                )
+            }),
         )
 }

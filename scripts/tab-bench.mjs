@@ -1,0 +1,171 @@
+// Tab benchmark: the size of the release bundle as the server sends it, and the time from
+// the last keystroke to painted results in headless Chromium against the demo server.
+// Run through scripts/tab-bench.sh, which builds everything first.
+//
+//   node scripts/tab-bench.mjs [--size 100000] [--queries 120]
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { chromium } from '@playwright/test';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const SIZE = Number(args.size ?? 100_000);
+const QUERIES = Number(args.queries ?? 120);
+const PORT = Number(args.port ?? 18090);
+const BIN = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+
+function get(path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${ORIGIN}${path}`, { headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function waitForServer(server) {
+  const started = Date.now();
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited with status ${server.exitCode}`);
+    try {
+      if ((await get('/healthz')).status === 200) return (Date.now() - started) / 1000;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+
+// --- bundle size, as served -------------------------------------------------------------
+async function bundleSize() {
+  const index = (await get('/')).body.toString();
+  // index.html is minified: attribute values may be unquoted.
+  const assets = [...index.matchAll(/[='"]\/([\w.-]+\.(?:wasm|js|css))\b/g)]
+    .map((m) => m[1])
+    .filter((name) => !name.startsWith('MicrosoftTeams'));
+  const unique = [...new Set(assets)];
+  const rows = [];
+  for (const name of unique) {
+    const raw = await get(`/${name}`);
+    const br = await get(`/${name}`, { 'accept-encoding': 'br' });
+    const gz = await get(`/${name}`, { 'accept-encoding': 'gzip' });
+    rows.push({
+      name,
+      raw: raw.body.length,
+      br: br.headers['content-encoding'] === 'br' ? br.body.length : null,
+      gzip: gz.headers['content-encoding'] === 'gzip' ? gz.body.length : null,
+    });
+  }
+  const teams = await get('/MicrosoftTeams.min.js', { 'accept-encoding': 'br' });
+  return { rows, teams: teams.body.length };
+}
+
+// --- keystroke to paint ---------------------------------------------------------------------
+async function demoToken() {
+  const res = await fetch(`${ORIGIN}/api/v1/dev/token`, { method: 'POST' });
+  return (await res.json()).token;
+}
+
+/** Queries people type, built from contacts of the demo directory spread over its ids. */
+async function buildQueries(count) {
+  const token = await demoToken();
+  const queries = [];
+  for (let i = 0; queries.length < count; i++) {
+    const id = `demo:${String(((i * 7919) % SIZE) + 1).padStart(6, '0')}`;
+    const res = await fetch(`${ORIGIN}/api/v1/contacts/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) continue;
+    const c = await res.json();
+    const kind = i % 5;
+    if (kind === 0 && c.surname) queries.push(c.surname.slice(0, 4));
+    else if (kind === 1 && c.given_name && c.surname) queries.push(`${c.given_name} ${c.surname}`);
+    else if (kind === 2 && c.surname && c.surname.length >= 6) queries.push(c.surname.slice(0, 2) + c.surname.slice(3)); // a dropped letter
+    else if (kind === 3 && c.phones.length) queries.push(c.phones[0].raw);
+    else if (c.company) queries.push(c.company.split(' ')[0]);
+  }
+  return queries;
+}
+
+async function keystrokeToPaint(queries) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (r) => r.abort());
+  await page.goto(ORIGIN);
+  const box = page.locator('#search');
+  await box.waitFor();
+  const measures = () => page.evaluate(() => performance.getEntriesByName('kontakt:keystroke-to-paint').length);
+  const samples = [];
+  const network = [];
+  const render = [];
+  // Two warm-up queries: the first search pays for compiling code paths.
+  for (const [n, query] of [...queries.slice(0, 2), ...queries].entries()) {
+    await box.fill('');
+    await page.waitForFunction(() => !document.querySelector('.progress.active'));
+    // Everything but the last keystroke, then wait until it has been answered.
+    if (query.length > 1) {
+      await box.pressSequentially(query.slice(0, -1), { delay: 40 });
+      await page.waitForFunction(() => !document.querySelector('.progress.active'));
+    }
+    const before = await measures();
+    await page.evaluate(() => performance.clearResourceTimings());
+    await box.pressSequentially(query.slice(-1));
+    await page.waitForFunction((b) => performance.getEntriesByName('kontakt:keystroke-to-paint').length > b, before);
+    const [ms, fetchMs, renderMs] = await page.evaluate(() => {
+      const last = (name) => performance.getEntriesByName(name).at(-1).duration;
+      const fetches = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/search'));
+      return [last('kontakt:keystroke-to-paint'), fetches.length ? fetches.at(-1).duration : NaN, last('kontakt:answer-to-paint')];
+    });
+    if (n >= 2) {
+      samples.push(ms);
+      network.push(fetchMs);
+      render.push(renderMs);
+    }
+  }
+  await browser.close();
+  return { samples, network, render };
+}
+
+// --- main ------------------------------------------------------------------------------------
+const server = spawn(BIN, ['serve', '--demo', '--demo-size', String(SIZE), '--listen', `127.0.0.1:${PORT}`, '--tab-dir', 'dist'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, KONTAKT_LOG: 'warn' },
+});
+try {
+  const startup = await waitForServer(server);
+  const { rows, teams } = await bundleSize();
+  console.log(`\n## Tab bundle as served (without the Teams library)\n`);
+  console.log('| file | raw KB | brotli KB | gzip KB |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name.replace(/-[0-9a-f]{16}/, '-…')} | ${kb(r.raw)} | ${r.br === null ? '–' : kb(r.br)} | ${r.gzip === null ? '–' : kb(r.gzip)} |`);
+  const sum = (key) => rows.reduce((s, r) => s + (r[key] ?? r.raw), 0);
+  console.log(`| **total** | **${kb(sum('raw'))}** | **${kb(sum('br'))}** | **${kb(sum('gzip'))}** |`);
+  console.log(`\nTarget: ≤ 300 KB compressed → brotli total is ${((sum('br') / (300 * 1024)) * 100).toFixed(0)} % of the budget.`);
+  console.log(`The Teams library (MicrosoftTeams.min.js) adds ${kb(teams)} KB brotli; it is cached separately.\n`);
+
+  const queries = await buildQueries(QUERIES);
+  const { samples, network, render } = await keystrokeToPaint(queries);
+  const sorted = [...samples].sort((a, b) => a - b);
+  console.log(`## Keystroke to painted results: ${samples.length} queries, ${SIZE.toLocaleString('en')} contacts (server started in ${startup.toFixed(1)} s)\n`);
+  console.log('| | p50 ms | p95 ms | max ms |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| last keystroke → results painted | ${percentile(sorted, 50).toFixed(1)} | ${percentile(sorted, 95).toFixed(1)} | ${sorted[sorted.length - 1].toFixed(1)} |`);
+  const row = (label, values) => {
+    const v = [...values].filter(Number.isFinite).sort((a, b) => a - b);
+    if (v.length) console.log(`| ${label} | ${percentile(v, 50).toFixed(1)} | ${percentile(v, 95).toFixed(1)} | ${v.at(-1).toFixed(1)} |`);
+  };
+  row('the search request (Resource Timing)', network);
+  row('answer → painted (decode, render, paint)', render);
+  console.log(`\nTarget: p95 ≤ 50 ms → measured p95 is ${((percentile(sorted, 95) / 50) * 100).toFixed(0)} % of the budget.`);
+} finally {
+  server.kill('SIGTERM');
+}
