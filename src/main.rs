@@ -3,9 +3,12 @@
 mod actions;
 mod api;
 mod app;
+mod device;
 mod perf;
+mod saved;
 mod search;
 mod session;
+mod settings;
 mod teams;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod testing;

@@ -70,6 +70,26 @@ pub fn results_shown() {
     });
 }
 
+/// Favourites and recents from the device are on screen (marked once per page).
+pub fn saved_painted() {
+    thread_local!(static DONE: Cell<bool> = const { Cell::new(false) });
+    if DONE.with(|d| d.replace(true)) {
+        return;
+    }
+    request_animation_frame(|| {
+        set_timeout(
+            || {
+                if let Some(p) = performance() {
+                    let _ = p.mark(SAVED_PAINTED);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    });
+}
+
+pub const SAVED_PAINTED: &str = "kontakt:saved-painted";
+
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests {
     use super::*;
@@ -104,6 +124,8 @@ mod browser_tests {
         crate::teams::sleep(std::time::Duration::from_millis(100)).await;
         assert_eq!(entries("measure", MEASURE), before + 1);
         assert_eq!(entries("measure", RENDER_MEASURE), before + 1);
-        assert_eq!(entries("mark", "kontakt:"), 0);
+        for kind in ["kontakt:input", "kontakt:answer", "kontakt:paint"] {
+            assert_eq!(entries("mark", kind), 0, "{kind} marks are cleared");
+        }
     }
 }

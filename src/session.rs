@@ -175,6 +175,7 @@ impl Session {
                 user_id: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6".into(),
                 display_name: "Test User".into(),
                 demo: false,
+                cache_key: "q0TBrmUEAh2nFyXNzKZxn4jP1pL7m0e3cQx6yWbJ8sE".into(),
             },
             demo: false,
             api: Api::same_origin(),

@@ -1,11 +1,14 @@
-//! The state the views share: search, which result is active, which contact is open, the
-//! message of the moment. `Copy`: every field is an arena handle.
+//! The state the views share: search, which result is active, which contact is open, what
+//! is saved on the device, the message of the moment. `Copy`: every field is an arena
+//! handle.
 
 use kontakt_api::{Contact, SearchHit};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::actions::{self, ActionError, Capabilities};
+use crate::device::Use;
+use crate::saved::Saved;
 use crate::search::Search;
 use crate::session::Session;
 
@@ -28,6 +31,12 @@ pub struct Ui {
     pub toast: RwSignal<Option<(u64, Toast)>>,
     pub session: StoredValue<Session>,
     pub caps: Capabilities,
+    /// Favourites, recents and settings kept on this device.
+    pub saved: Saved,
+    /// The "This device" panel (settings and what is stored) is open.
+    pub device_panel: RwSignal<bool>,
+    /// A sentence for screen readers about what just changed (e.g. a favourite moved).
+    pub announcement: RwSignal<String>,
 }
 
 /// Ids the ARIA attributes point at.
@@ -46,8 +55,11 @@ impl Ui {
             active: RwSignal::new(None),
             open: RwSignal::new(None),
             toast: RwSignal::new(None),
+            saved: Saved::start(session.clone()),
             session: StoredValue::new(session),
             caps,
+            device_panel: RwSignal::new(false),
+            announcement: RwSignal::new(String::new()),
         };
         // New results, new list: nothing is highlighted until the user moves.
         Effect::new(move |_| {
@@ -92,6 +104,8 @@ impl Ui {
     }
 
     pub fn open_contact(&self, contact: Contact) {
+        self.saved.record(contact.clone(), Use::Opened);
+        self.device_panel.set(false);
         self.open.set(Some(contact));
         focus_later("details-name");
     }
@@ -129,6 +143,31 @@ impl Ui {
         });
     }
 
+    /// Runs an action on `contact`; when it worked, the contact goes to the recents.
+    pub fn act_on(
+        &self,
+        contact: &Contact,
+        how: Use,
+        success: Toast,
+        action: impl std::future::Future<Output = Result<(), ActionError>> + 'static,
+    ) {
+        let (ui, contact) = (*self, contact.clone());
+        spawn_local(async move {
+            match action.await {
+                Ok(()) => {
+                    ui.saved.record(contact, how);
+                    ui.notify(success);
+                }
+                Err(e) => ui.notify(Toast::Failed(e)),
+            }
+        });
+    }
+
+    /// Says `text` to screen readers (the shell's polite live region).
+    pub fn announce(&self, text: String) {
+        self.announcement.set(text);
+    }
+
     /// Calls the best number of `contact` — or, without one, the person in Teams.
     pub fn call_best(&self, contact: &Contact) {
         let session = self.session.get_value();
@@ -138,14 +177,14 @@ impl Ui {
             contact.upn.is_some(),
         ) {
             (Some(phone), true, _) if phone.e164.is_some() => {
-                self.act(Toast::CallStarted, async move {
+                self.act_on(contact, Use::Called, Toast::CallStarted, async move {
                     actions::call_number(&session, &phone).await
                 });
             }
             (_, _, true) if self.caps.teams_calls => {
-                let contact = contact.clone();
-                self.act(Toast::CallStarted, async move {
-                    actions::call_person(&session, &contact).await
+                let person = contact.clone();
+                self.act_on(contact, Use::Called, Toast::CallStarted, async move {
+                    actions::call_person(&session, &person).await
                 });
             }
             (Some(_), false, _) => self.notify(Toast::Failed(ActionError::PstnNotAllowed)),
@@ -164,9 +203,10 @@ fn element(id: &str) -> Option<web_sys::HtmlElement> {
 }
 
 /// Focuses `id` once the view has rendered it.
-pub fn focus_later(id: &'static str) {
+pub fn focus_later(id: impl Into<String>) {
+    let id = id.into();
     request_animation_frame(move || {
-        if let Some(e) = element(id) {
+        if let Some(e) = element(&id) {
             let _ = e.focus();
         }
     });

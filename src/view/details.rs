@@ -3,7 +3,9 @@ use leptos::prelude::*;
 
 use super::avatar::Avatar;
 use super::icons::{BackIcon, CallIcon, ChatIcon, CopyIcon, MailIcon, PersonCallIcon};
+use super::pin::PinButton;
 use crate::actions;
+use crate::device::Use;
 use crate::i18n::*;
 use crate::ui::{Toast, Ui};
 
@@ -19,14 +21,17 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
     let person_actions = contact.upn.clone().map(|upn| {
         let session = ui.session.get_value();
         let call_contact = contact.clone();
+        let chat_contact = contact.clone();
         let chat_upn = upn.clone();
         let chat_session = session.clone();
         view! {
             <div class="person-actions">
                 {ui.caps.teams_calls.then(|| view! {
                     <button class="button primary" type="button" on:click=move |_| {
-                        let (session, contact) = (session.clone(), call_contact.clone());
-                        ui.act(Toast::CallStarted, async move { actions::call_person(&session, &contact).await });
+                        let (session, person) = (session.clone(), call_contact.clone());
+                        ui.act_on(&call_contact, Use::Called, Toast::CallStarted, async move {
+                            actions::call_person(&session, &person).await
+                        });
                     }>
                         <PersonCallIcon />
                         {t!(i18n, call_person)}
@@ -34,7 +39,9 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
                 })}
                 <button class="button" type="button" on:click=move |_| {
                     let (session, upn) = (chat_session.clone(), chat_upn.clone());
-                    ui.act(Toast::ChatOpened, async move { actions::chat(&session, &upn).await });
+                    ui.act_on(&chat_contact, Use::Chatted, Toast::ChatOpened, async move {
+                        actions::chat(&session, &upn).await
+                    });
                 }>
                     <ChatIcon />
                     {t!(i18n, chat)}
@@ -52,24 +59,25 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
             </button>
             <header class="details-header">
                 <Avatar contact=contact.clone() />
-                <div>
+                <div class="details-title">
                     <h2 id="details-name" tabindex="-1">{contact.display_name.clone()}</h2>
                     {(!role.is_empty()).then(|| view! { <p class="details-role">{role}</p> })}
                     {contact.department.clone().map(|d| view! { <p class="details-department">{d}</p> })}
                 </div>
+                <PinButton ui=ui contact=contact.clone() labelled=true />
             </header>
             {person_actions}
             {(!contact.phones.is_empty()).then(|| view! {
                 <h3>{t!(i18n, phone_numbers)}</h3>
                 {(!ui.caps.pstn && dialable).then(|| view! { <p class="note">{t!(i18n, pstn_not_allowed)}</p> })}
                 <ul class="detail-list">
-                    {contact.phones.iter().cloned().map(|p| view! { <PhoneRow ui=ui phone=p /> }).collect_view()}
+                    {contact.phones.iter().cloned().map(|p| view! { <PhoneRow ui=ui contact=contact.clone() phone=p /> }).collect_view()}
                 </ul>
             })}
             {(!contact.emails.is_empty()).then(|| view! {
                 <h3>{t!(i18n, emails)}</h3>
                 <ul class="detail-list">
-                    {contact.emails.iter().cloned().map(|e| view! { <EmailRow ui=ui email=e /> }).collect_view()}
+                    {contact.emails.iter().cloned().map(|e| view! { <EmailRow ui=ui contact=contact.clone() email=e /> }).collect_view()}
                 </ul>
             })}
             {contact.address.clone().filter(|a| !a.is_empty()).map(|a| view! { <AddressBlock ui=ui address=a /> })}
@@ -79,7 +87,7 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
 }
 
 #[component]
-fn PhoneRow(ui: Ui, phone: Phone) -> impl IntoView {
+fn PhoneRow(ui: Ui, contact: Contact, phone: Phone) -> impl IntoView {
     let i18n = use_i18n();
     let kind = move || match phone.kind {
         PhoneKind::Business => t_string!(i18n, kind_business),
@@ -111,7 +119,9 @@ fn PhoneRow(ui: Ui, phone: Phone) -> impl IntoView {
                             title=move || t_string!(i18n, call_number, number = call_label.clone()).to_string()
                             on:click=move |_| {
                                 let (session, phone) = (ui.session.get_value(), call_phone.clone());
-                                ui.act(Toast::CallStarted, async move { actions::call_number(&session, &phone).await });
+                                ui.act_on(&contact, Use::Called, Toast::CallStarted, async move {
+                                    actions::call_number(&session, &phone).await
+                                });
                             }
                         >
                             <CallIcon />
@@ -125,18 +135,24 @@ fn PhoneRow(ui: Ui, phone: Phone) -> impl IntoView {
 }
 
 #[component]
-fn EmailRow(ui: Ui, email: String) -> impl IntoView {
+fn EmailRow(ui: Ui, contact: Contact, email: String) -> impl IntoView {
     let i18n = use_i18n();
     let href = format!("mailto:{email}");
     let label = email.clone();
+    // The mail program opens outside the tab: writing is as good as it gets for "mailed".
+    let mailed = {
+        let contact = contact.clone();
+        move |_| ui.saved.record(contact.clone(), Use::Mailed)
+    };
     view! {
         <li class="detail-row">
             <div class="detail-text">
-                <a class="detail-value" href=href>{email.clone()}</a>
+                <a class="detail-value" href=href on:click=mailed.clone()>{email.clone()}</a>
             </div>
             <div class="detail-actions">
                 <a
                     class="icon-button"
+                    on:click=mailed
                     href=format!("mailto:{email}")
                     aria-label=move || t_string!(i18n, email_to, address = label.clone()).to_string()
                     title=move || t_string!(i18n, email)

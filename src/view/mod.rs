@@ -2,8 +2,11 @@
 
 mod avatar;
 mod details;
+mod device;
 mod highlight;
+mod home;
 mod icons;
+mod pin;
 mod results;
 mod search_box;
 mod shell;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::avatar::Avatar;
 use super::highlight::{Highlighted, ranges_for};
 use super::icons::CallIcon;
+use super::pin::PinButton;
 use crate::i18n::*;
 use crate::ui::{RESULTS_ID, Ui, row_id};
 
@@ -59,6 +60,7 @@ fn ResultRow(ui: Ui, index: usize, hit: SearchHit) -> impl IntoView {
         (p, ranges)
     });
     let callable = best.as_ref().is_some_and(|(p, _)| p.e164.is_some()) && ui.caps.pstn;
+    let pin_contact = contact.clone();
     let id = row_id(index);
     let cell_id = format!("{id}-name");
     let open = {
@@ -110,6 +112,7 @@ fn ResultRow(ui: Ui, index: usize, hit: SearchHit) -> impl IntoView {
                         })}
                     }
                 })}
+                <PinButton ui=ui contact=pin_contact untabbable=true />
             </div>
         </div>
     }

@@ -12,6 +12,11 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let ctrl = ev.ctrl_key() || ev.meta_key();
         match ev.key().as_str() {
+            // With nothing typed, ↓ goes on to the favourites and recents.
+            "ArrowDown" if ui.search.query.with_untracked(|q| q.trim().is_empty()) => {
+                ev.prevent_default();
+                super::home::focus_first_saved();
+            }
             "ArrowDown" => {
                 ev.prevent_default();
                 ui.move_active(1);

@@ -3,15 +3,19 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::details::ContactDetails;
+use super::device::DevicePanel;
+use super::home::Home;
+use super::icons::ShieldIcon;
 use super::results::ResultGrid;
 use super::search_box::SearchBox;
-use super::status::{Home, Status};
+use super::status::Status;
 use super::toast::Toasts;
 use crate::i18n::*;
 use crate::session::Session;
 use crate::ui::{SEARCH_ID, Ui, focus_later};
 
-/// The whole tab once signed in: header, search, results or details, messages.
+/// The whole tab once signed in: header, search, then favourites and recents, results,
+/// a contact's details or the device panel; messages at the bottom.
 #[component]
 pub fn Shell(session: Session) -> impl IntoView {
     let i18n = use_i18n();
@@ -21,26 +25,49 @@ pub fn Shell(session: Session) -> impl IntoView {
     // Only a change between "nothing typed" and "something typed" swaps the view; a keystroke
     // must not rebuild the result list before its request has even been sent.
     let typed = Memo::new(move |_| !ui.search.query.with(|q| q.trim().is_empty()));
-    let main = move || match ui.open.get() {
-        Some(contact) => view! { <ContactDetails ui=ui contact=contact /> }.into_any(),
-        None if !typed.get() => view! { <Home /> }.into_any(),
-        None => view! { <ResultGrid ui=ui /> }.into_any(),
+    let elsewhere = move || ui.device_panel.get() || ui.open.with(Option::is_some);
+    let main = move || {
+        if ui.device_panel.get() {
+            return view! { <DevicePanel ui=ui /> }.into_any();
+        }
+        match ui.open.get() {
+            Some(contact) => view! { <ContactDetails ui=ui contact=contact /> }.into_any(),
+            None if !typed.get() => view! { <Home ui=ui /> }.into_any(),
+            None => view! { <ResultGrid ui=ui /> }.into_any(),
+        }
     };
     view! {
-        <header class="topbar">
-            <h1 class="app-name">{t!(i18n, app_name)}</h1>
-            {demo.then(|| view! {
-                <span class="badge demo-badge" title=move || t_string!(i18n, demo_badge_title)>
-                    {t!(i18n, demo_badge)}
-                </span>
-            })}
-        </header>
-        <div class:hidden=move || ui.open.with(Option::is_some)>
-            <SearchBox ui=ui />
-            <Status ui=ui />
+        <div class="shell" class:compact=move || ui.saved.settings.get().compact>
+            <header class="topbar">
+                <h1 class="app-name">{t!(i18n, app_name)}</h1>
+                {demo.then(|| view! {
+                    <span class="badge demo-badge" title=move || t_string!(i18n, demo_badge_title)>
+                        {t!(i18n, demo_badge)}
+                    </span>
+                })}
+                <button
+                    id="device-button"
+                    class="button subtle device-button"
+                    type="button"
+                    aria-pressed=move || ui.device_panel.get().to_string()
+                    on:click=move |_| {
+                        let open = !ui.device_panel.get_untracked();
+                        ui.device_panel.set(open);
+                        focus_later(if open { "device-title" } else { SEARCH_ID });
+                    }
+                >
+                    <ShieldIcon />
+                    <span class="device-button-label">{t!(i18n, device_button)}</span>
+                </button>
+            </header>
+            <div class:hidden=elsewhere>
+                <SearchBox ui=ui />
+                <Status ui=ui />
+            </div>
+            {main}
+            <p id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || ui.announcement.get()}</p>
+            <Toasts ui=ui />
         </div>
-        {main}
-        <Toasts ui=ui />
     }
 }
 
@@ -62,9 +89,12 @@ fn install_shortcuts(ui: Ui) {
             let ctrl = ev.ctrl_key() || ev.meta_key();
             if (key == "/" && !typing) || (ctrl && key.eq_ignore_ascii_case("k")) {
                 ev.prevent_default();
-                if ui.open.get_untracked().is_some() {
-                    ui.open.set(None);
-                }
+                ui.open.set(None);
+                ui.device_panel.set(false);
+                focus_later(SEARCH_ID);
+            } else if key == "Escape" && ui.device_panel.get_untracked() {
+                ev.prevent_default();
+                ui.device_panel.set(false);
                 focus_later(SEARCH_ID);
             } else if key == "Escape" && ui.open.get_untracked().is_some() {
                 ev.prevent_default();

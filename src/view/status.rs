@@ -64,19 +64,6 @@ fn ErrorState(failure: Failure, ui: Ui) -> impl IntoView {
     }
 }
 
-/// What an empty search box shows.
-#[component]
-pub fn Home() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <div class="empty-state home">
-            <p class="empty-title">{t!(i18n, empty_title)}</p>
-            <p class="hint">{t!(i18n, empty_hint)}</p>
-            <p class="hint shortcuts">{t!(i18n, shortcuts_hint)}</p>
-        </div>
-    }
-}
-
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests {
     use std::sync::Arc;
@@ -154,12 +141,5 @@ mod browser_tests {
                 "{failure:?} offers a retry"
             );
         }
-    }
-
-    #[wasm_bindgen_test]
-    async fn the_home_state_explains_what_to_type_and_the_shortcuts() {
-        let root = mount_in(Locale::en, || view! { <Home /> });
-        settle().await;
-        assert!(text(&root, ".shortcuts").contains("Ctrl+K"));
     }
 }

@@ -48,7 +48,8 @@ export async function expectNoCspViolations(page) {
  * what is on screen, for the failure message.
  */
 export async function expectAccessible(page, state) {
-  const frame = tabFrame(page);
+  // Inside the simulator: the tab's frame; in a plain browser: the page itself.
+  const frame = page.frames().find((f) => f.url().includes('inTeams=1')) ?? page.mainFrame();
   // Evaluated through the DevTools protocol, so the tab's CSP (no inline scripts) stays on.
   if (!(await frame.evaluate(() => typeof window.axe === 'object'))) await frame.evaluate(AXE);
   const violations = await frame.evaluate(async () => {

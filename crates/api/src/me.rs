@@ -13,6 +13,15 @@ pub struct Me {
     /// The service runs in demo mode: generated contacts, demo sign-in.
     #[serde(default)]
     pub demo: bool,
+    /// The key (32 bytes, base64url without padding) that seals this user's favourites and
+    /// recents on their device with AES-256-GCM. Derived by the service from its secret,
+    /// the tenant id and the user id, so it is the same on every device and every visit
+    /// until the service's secret is replaced. The tab keeps it in memory only.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "q0TBrmUEAh2nFyXNzKZxn4jP1pL7m0e3cQx6yWbJ8sE")
+    )]
+    pub cache_key: String,
 }
 
 /// Body of `POST /api/v1/dev/token` (demo mode only). Every field is optional: the demo

@@ -107,7 +107,7 @@ impl TenantDirectory {
         self.update(index, |s| s.last_attempt = Some(now_secs()));
         let result = self.load(source).await;
         match &result {
-            Ok(report) => {
+            Ok((report, changed)) => {
                 if report.skipped > 0 {
                     tracing::warn!(
                         tenant = %self.label,
@@ -134,7 +134,10 @@ impl TenantDirectory {
                     s.last_success = Some(now_secs());
                     s.last_error = None;
                 });
-                self.rebuild().await;
+                // The same contacts as last time: the directory already holds them.
+                if *changed {
+                    self.rebuild().await;
+                }
             }
             Err(e) => {
                 tracing::warn!(tenant = %self.label, source = source.id(), error = %e, "source refresh failed; serving the last snapshot");
@@ -144,15 +147,16 @@ impl TenantDirectory {
                 });
             }
         }
-        result
+        result.map(|(report, _)| report)
     }
 
-    async fn load(&self, source: &SourceConfig) -> Result<LoadReport, SourceError> {
+    /// Loads a source into a new snapshot; the flag says whether its contacts changed.
+    async fn load(&self, source: &SourceConfig) -> Result<(LoadReport, bool), SourceError> {
         let mut writer = self.store.writer(&self.tenant, source.id())?;
         match source.load(&mut writer).await {
             Ok(report) => {
-                writer.commit(&report)?;
-                Ok(report)
+                let (_, changed) = writer.commit(&report)?;
+                Ok((report, changed))
             }
             Err(e) => {
                 writer.abandon();
@@ -328,6 +332,33 @@ mod tests {
         assert_eq!(again.directory().len(), 32);
         assert!(again.never_loaded().is_empty());
         assert_eq!(again.status()[0].state, SourceState::Ok);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unchanged_source_does_not_rebuild_the_directory() {
+        let data = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let csv = files.path().join("crm.csv");
+        std::fs::write(&csv, "First Name,Last Name\nAnna,Berg\n").unwrap();
+        let t = TenantDirectory::open(
+            "t",
+            "tenant",
+            demo::dialing(),
+            vec![csv_source(&csv)],
+            SnapshotStore::new(data.path()),
+        )
+        .unwrap();
+        t.refresh(0).await.unwrap();
+        let first = t.directory();
+        t.refresh(0).await.unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &t.directory()),
+            "same contacts, same directory"
+        );
+        std::fs::write(&csv, "First Name,Last Name\nAnna,Berg-Lund\n").unwrap();
+        t.refresh(0).await.unwrap();
+        assert!(!Arc::ptr_eq(&first, &t.directory()));
+        assert_eq!(t.directory().search("berg-lund", 1).total, 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

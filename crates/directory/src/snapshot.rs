@@ -27,6 +27,20 @@ pub struct SnapshotMeta {
     pub loaded_at: u64,
     pub contacts: usize,
     pub skipped: usize,
+    /// FNV-1a over the snapshot's bytes: a refresh that read the same contacts as last time
+    /// does not rebuild the directory.
+    #[serde(default)]
+    pub content_hash: u64,
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        hash = (hash ^ u64::from(*b)).wrapping_mul(FNV_PRIME);
+    }
+    hash
 }
 
 pub fn now_secs() -> u64 {
@@ -82,6 +96,7 @@ impl SnapshotStore {
             data,
             meta,
             partial,
+            hash: FNV_OFFSET,
         })
     }
 
@@ -120,22 +135,29 @@ pub struct SnapshotWriter {
     data: PathBuf,
     meta: PathBuf,
     partial: PathBuf,
+    hash: u64,
 }
 
 impl ContactSink for SnapshotWriter {
     fn push(&mut self, contact: Contact) -> Result<(), SourceError> {
-        serde_json::to_writer(&mut self.out, &contact)
-            .map_err(|e| SourceError::Snapshot(e.to_string()))?;
+        let mut line =
+            serde_json::to_vec(&contact).map_err(|e| SourceError::Snapshot(e.to_string()))?;
+        line.push(b'\n');
+        self.hash = fnv1a(self.hash, &line);
         self.out
-            .write_all(b"\n")
+            .write_all(&line)
             .map_err(|e| SourceError::Snapshot(format!("{}: {e}", self.partial.display())))
     }
 }
 
 impl SnapshotWriter {
-    /// Makes this the source's snapshot: flushed, synced, renamed over the old one.
-    pub fn commit(self, report: &LoadReport) -> Result<SnapshotMeta, SourceError> {
+    /// Makes this the source's snapshot: flushed, synced, renamed over the old one. The flag
+    /// says whether its contacts differ from the snapshot it replaced.
+    pub fn commit(self, report: &LoadReport) -> Result<(SnapshotMeta, bool), SourceError> {
         let io = |e: std::io::Error| SourceError::Snapshot(e.to_string());
+        let before: Option<SnapshotMeta> = fs::read(&self.meta)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
         let file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
         file.sync_all().map_err(io)?;
         drop(file);
@@ -144,11 +166,14 @@ impl SnapshotWriter {
             loaded_at: now_secs(),
             contacts: report.contacts,
             skipped: report.skipped,
+            content_hash: self.hash,
         };
         let mut m = private_file(&self.meta).map_err(io)?;
         m.write_all(&serde_json::to_vec(&meta).expect("meta serialises"))
             .map_err(io)?;
-        Ok(meta)
+        let changed =
+            before.is_none_or(|b| b.content_hash != meta.content_hash || b.content_hash == 0);
+        Ok((meta, changed))
     }
 
     /// Throws the partial snapshot away (the load failed).

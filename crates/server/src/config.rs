@@ -59,6 +59,11 @@ pub struct ServerConfig {
     /// How long start-up waits for sources that have no snapshot yet.
     #[serde(default = "default_startup_wait", with = "humantime_serde")]
     pub startup_wait: Duration,
+    /// The secret users' device-cache keys are derived from (at least 32 bytes). Default:
+    /// `{data_dir}/cache-secret`, created on first start. Replacing it clears every user's
+    /// favourites and recents on their next visit.
+    #[serde(default)]
+    pub cache_secret_file: Option<PathBuf>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -82,6 +87,7 @@ impl Default for ServerConfig {
             data_dir: default_data_dir(),
             tab_dir: None,
             startup_wait: default_startup_wait(),
+            cache_secret_file: None,
         }
     }
 }
@@ -227,6 +233,9 @@ impl Config {
         resolve(&mut self.server.data_dir);
         if let Some(dir) = &mut self.server.tab_dir {
             resolve(dir);
+        }
+        if let Some(file) = &mut self.server.cache_secret_file {
+            resolve(file);
         }
         for tenant in &mut self.tenants {
             for source in &mut tenant.sources {

@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod cache_key;
 pub mod config;
 pub mod demo;
 pub mod metrics;
@@ -27,10 +28,12 @@ use kontakt_directory::snapshot::SnapshotStore;
 use kontakt_directory::sources::SourceConfig;
 use tokio::net::TcpListener;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{KeyStore, KeyStoreOptions, TokenValidator, ValidatorOptions};
+use crate::cache_key::CacheKeys;
 use crate::config::{Config, DemoConfig, Limits, Mode, ServerConfig, TenantConfig};
 use crate::demo::DemoIssuer;
 use crate::state::{AppState, SharedState, Tenant};
@@ -90,6 +93,14 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
     let addr = listener.local_addr()?;
     let tenants = open_tenants(&config).await?;
+    let cache_keys = match &config.server.cache_secret_file {
+        Some(path) => CacheKeys::load_or_create(path)?,
+        // A throwaway demo: generated contacts only, and favourites survive a restart.
+        None if scratch.is_some() && config.demo.enabled => {
+            CacheKeys::from_secret(DEMO_CACHE_SECRET)
+        }
+        None => CacheKeys::load_or_create(&config.server.data_dir.join("cache-secret"))?,
+    };
     let quota = governor::Quota::per_second(
         NonZeroU32::new(config.limits.searches_per_second).unwrap_or(NonZeroU32::MIN),
     )
@@ -104,6 +115,7 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         tenants,
         limits: config.limits.clone(),
         limiter: governor::RateLimiter::keyed(quota),
+        cache_keys,
         metrics: metrics::Metrics::new(),
     });
     // The limiter remembers every user it saw; forget those who have been quiet.
@@ -239,6 +251,10 @@ fn validator(
 /// Largest request body the API accepts (only the demo token route has one).
 const MAX_BODY: usize = 16 * 1024;
 
+/// The cache secret of a demo without a data folder. Public on purpose: demo contacts are
+/// generated, and users of a demo keep their pinned contacts across restarts.
+const DEMO_CACHE_SECRET: &[u8] = b"kontakt demo: generated contacts only, not a secret";
+
 fn router(state: SharedState, tab: anyhow::Result<web::Tab>, demo: bool, pages: Router) -> Router {
     let (api, openapi) = OpenApiRouter::new()
         .nest("/api/v1", routes::api(demo))
@@ -271,6 +287,12 @@ fn router(state: SharedState, tab: anyhow::Result<web::Tab>, demo: bool, pages: 
             timeout,
         ))
         .layer(middleware::from_fn(problem::ensure_problem_json))
+        // Contact data and keys must not land in the browser's HTTP cache on disk: the only
+        // contact data on a user's machine is their encrypted favourites and recents.
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .with_state(state.clone());
     let tab = match tab {

@@ -24,6 +24,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Per user (`tid`, `oid`).
     pub limiter: governor::DefaultKeyedRateLimiter<(String, String)>,
+    /// Derives each user's device-cache key (`GET /me`).
+    pub cache_keys: crate::cache_key::CacheKeys,
     pub metrics: Metrics,
 }
 

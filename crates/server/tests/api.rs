@@ -321,3 +321,62 @@ async fn the_tab_is_served_with_a_csp_that_teams_can_frame() {
             .starts_with("max-age=")
     );
 }
+
+#[tokio::test]
+async fn me_hands_each_user_a_stable_device_cache_key_that_follows_the_secret() {
+    let server = start("").await;
+    let me = |token: String| {
+        let server = &server;
+        async move {
+            let response = server.get("/api/v1/me", Some(&token)).await;
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let first = me(token(TENANT_A)).await;
+    let key = first["cache_key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 43, "32 bytes, base64url without padding: {key}");
+    // Same user, new token: same key. Another user or tenant: another key.
+    assert_eq!(me(token(TENANT_A)).await["cache_key"], key.as_str());
+    assert_ne!(me(token(TENANT_B)).await["cache_key"], key.as_str());
+    let mut other = claims(TENANT_A);
+    other["oid"] = json!("1d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6");
+    assert_ne!(
+        me(sign(&other, &keys()[0])).await["cache_key"],
+        key.as_str()
+    );
+
+    // The secret was created in the data folder, private, and outlives the process.
+    let secret = server.data_dir.path().join("cache-secret");
+    let text = std::fs::read_to_string(&secret).unwrap();
+    assert!(text.trim().len() >= 32);
+    let again = kontakt_server::cache_key::CacheKeys::from_secret(text.trim().as_bytes());
+    assert_eq!(again.for_user(TENANT_A, USER), key);
+    let replaced = kontakt_server::cache_key::CacheKeys::from_secret(&[1; 32]);
+    assert_ne!(replaced.for_user(TENANT_A, USER), key);
+}
+
+#[tokio::test]
+async fn api_answers_never_go_into_the_browsers_http_cache() {
+    let server = start("").await;
+    let t = token(TENANT_A);
+    for path in [
+        "/api/v1/me",
+        "/api/v1/search?q=m%C3%BCller",
+        "/api/v1/contacts/crm%3Anope",
+        "/api/v1/search?q=",
+    ] {
+        let response = server.get(path, Some(&t)).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path} answered {}",
+            response.status()
+        );
+    }
+    let unauthenticated = server.get("/api/v1/me", None).await;
+    assert_eq!(unauthenticated.headers()["cache-control"], "no-store");
+}

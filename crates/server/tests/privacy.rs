@@ -186,6 +186,7 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
         "Test User".into(),
         "test.user@example.com".into(),
         me["display_name"].as_str().unwrap().into(),
+        me["cache_key"].as_str().unwrap().into(),
     ]);
     forbidden.extend(seen_names.iter().cloned());
     for secret in &forbidden {
@@ -199,7 +200,7 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
         );
     }
 
-    // Files: only snapshots under data_dir; nothing in the working directory; no query text
+    // Files: only snapshots and the cache secret under data_dir; nothing in the working directory; no query text
     // anywhere the server wrote.
     let mut written = Vec::new();
     files_under(root.path(), &mut written);
@@ -211,6 +212,12 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
             "the server wrote {} outside data_dir",
             file.display()
         );
+        // Besides snapshots, the one secret the device-cache keys come from; no per-user key.
+        if name == "cache-secret" {
+            let secret = std::fs::read_to_string(file).unwrap();
+            assert!(!secret.contains(me["cache_key"].as_str().unwrap()));
+            continue;
+        }
         assert!(
             name.ends_with(".jsonl") || name.ends_with(".meta.json"),
             "unexpected file {}",

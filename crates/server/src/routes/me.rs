@@ -19,9 +19,12 @@ use crate::state::SharedState;
 )]
 pub async fn me(State(state): State<SharedState>, caller: Caller) -> Json<Me> {
     Json(Me {
-        tenant_id: caller.identity.tenant_id,
-        user_id: caller.identity.user_id,
+        tenant_id: caller.identity.tenant_id.clone(),
+        user_id: caller.identity.user_id.clone(),
         display_name: caller.identity.display_name,
         demo: state.demo.is_some(),
+        cache_key: state
+            .cache_keys
+            .for_user(&caller.identity.tenant_id, &caller.identity.user_id),
     })
 }

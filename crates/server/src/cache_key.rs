@@ -1,0 +1,175 @@
+//! The keys that seal each user's favourites and recents on their device.
+//!
+//! The service keeps one secret; a user's key is HKDF-SHA256 of that secret with the tenant
+//! id and user id as context. The service stores no per-user key (it derives the same one
+//! on every request), the tab keeps it in memory only, and replacing the secret makes every
+//! device cache unreadable at once — the tab then clears it and tells the user.
+
+use std::io::Write;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+/// The shortest secret accepted: 256 bits.
+pub const MIN_SECRET_BYTES: usize = 32;
+const SALT: &[u8] = b"kontakt/device-cache-key/v1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("cannot read the cache secret {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot create the cache secret {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the cache secret {path} holds {len} bytes; it needs at least {MIN_SECRET_BYTES} (e.g. `openssl rand -base64 48 > {path}`)"
+    )]
+    TooShort { path: String, len: usize },
+}
+
+pub struct CacheKeys {
+    hkdf: Hkdf<Sha256>,
+}
+
+impl CacheKeys {
+    pub fn from_secret(secret: &[u8]) -> Self {
+        CacheKeys {
+            hkdf: Hkdf::<Sha256>::new(Some(SALT), secret),
+        }
+    }
+
+    /// Reads the secret at `path`, or creates one there (owner-readable only) when there is
+    /// no file yet. Surrounding whitespace is not part of the secret.
+    pub fn load_or_create(path: &Path) -> Result<Self, SecretError> {
+        let shown = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let secret = bytes.trim_ascii();
+                if secret.len() < MIN_SECRET_BYTES {
+                    return Err(SecretError::TooShort {
+                        path: shown,
+                        len: secret.len(),
+                    });
+                }
+                Ok(Self::from_secret(secret))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+                write_private(path, secret.as_bytes()).map_err(|source| SecretError::Create {
+                    path: shown.clone(),
+                    source,
+                })?;
+                tracing::info!(path = %shown, "created a new cache secret");
+                Ok(Self::from_secret(secret.as_bytes()))
+            }
+            Err(source) => Err(SecretError::Read {
+                path: shown,
+                source,
+            }),
+        }
+    }
+
+    /// The user's key, base64url without padding. Ids are compared case-insensitively
+    /// elsewhere, so they are lowercased here too.
+    pub fn for_user(&self, tenant_id: &str, user_id: &str) -> String {
+        let info = format!(
+            "{}\0{}",
+            tenant_id.to_ascii_lowercase(),
+            user_id.to_ascii_lowercase()
+        );
+        let mut key = [0u8; 32];
+        self.hkdf
+            .expand(info.as_bytes(), &mut key)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        URL_SAFE_NO_PAD.encode(key)
+    }
+}
+
+/// Creates `path` readable by its owner only; never replaces an existing file.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TENANT: &str = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34";
+    const USER: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+
+    #[test]
+    fn keys_are_per_user_stable_and_change_with_the_secret() {
+        let keys = CacheKeys::from_secret(&[7; 32]);
+        let key = keys.for_user(TENANT, USER);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&key).unwrap().len(), 32);
+        assert_eq!(key, keys.for_user(&TENANT.to_uppercase(), USER));
+        assert_ne!(
+            key,
+            keys.for_user(TENANT, "1d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6")
+        );
+        assert_ne!(
+            key,
+            keys.for_user("7b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34", USER)
+        );
+        assert_ne!(key, CacheKeys::from_secret(&[8; 32]).for_user(TENANT, USER));
+        // The tenant/user boundary is part of the input: no two splits collide.
+        assert_ne!(keys.for_user("ab", "c"), keys.for_user("a", "bc"));
+    }
+
+    #[test]
+    fn a_missing_secret_is_created_private_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/cache-secret");
+        let first = CacheKeys::load_or_create(&path)
+            .unwrap()
+            .for_user(TENANT, USER);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = CacheKeys::load_or_create(&path)
+            .unwrap()
+            .for_user(TENANT, USER);
+        assert_eq!(first, again);
+        // An admin's secret with a trailing newline is the same secret without it.
+        std::fs::write(&path, format!("{}\n", "x".repeat(40))).unwrap();
+        let with_newline = CacheKeys::load_or_create(&path)
+            .unwrap()
+            .for_user(TENANT, USER);
+        assert_eq!(
+            with_newline,
+            CacheKeys::from_secret("x".repeat(40).as_bytes()).for_user(TENANT, USER)
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache-secret");
+        std::fs::write(&path, "too short\n").unwrap();
+        let err = CacheKeys::load_or_create(&path).err().unwrap().to_string();
+        assert!(
+            err.contains("9 bytes") && err.contains("openssl rand"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! "This device": the settings, what Kontakt keeps on this device and how it is protected,
+//! and a button that removes all of it.
+
+use leptos::prelude::*;
+
+use super::icons::BackIcon;
+use crate::device::MAX_RECENTS;
+use crate::i18n::*;
+use crate::saved::StoreState;
+use crate::settings::Settings;
+use crate::ui::{SEARCH_ID, Ui, focus_later};
+
+#[component]
+pub fn DevicePanel(ui: Ui) -> impl IntoView {
+    let i18n = use_i18n();
+    let saved = ui.saved;
+    let confirming = RwSignal::new(false);
+    let close = move |_| {
+        ui.device_panel.set(false);
+        focus_later(SEARCH_ID);
+    };
+    let set = move |change: fn(&mut Settings, bool)| {
+        move |ev| {
+            let mut settings = saved.settings.get_untracked();
+            change(&mut settings, event_target_checked(&ev));
+            saved.set_settings(settings);
+        }
+    };
+    let favourites = move || saved.favourites.with(Vec::len);
+    let recents = move || saved.recents.with(Vec::len);
+    view! {
+        <section class="device-panel" aria-labelledby="device-title">
+            <button class="button subtle back-button" type="button" on:click=close>
+                <BackIcon />
+                {t!(i18n, close)}
+            </button>
+            <h2 id="device-title" tabindex="-1">{t!(i18n, device_button)}</h2>
+
+            <h3>{t!(i18n, display_title)}</h3>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    id="setting-compact"
+                    prop:checked=move || saved.settings.get().compact
+                    on:change=set(|s, on| s.compact = on)
+                />
+                {t!(i18n, compact_list)}
+            </label>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    id="setting-recents"
+                    aria-describedby="setting-recents-hint"
+                    prop:checked=move || saved.settings.get().keep_recents
+                    on:change=set(|s, on| s.keep_recents = on)
+                />
+                {t!(i18n, keep_recents)}
+            </label>
+            <p id="setting-recents-hint" class="hint">{t!(i18n, keep_recents_hint)}</p>
+
+            <h3>{t!(i18n, stored_title)}</h3>
+            <ul class="stored-list">
+                <li>{t!(i18n, stored_favourites, count = favourites)}</li>
+                <li>{t!(i18n, stored_recents, count = recents, max = move || MAX_RECENTS)}</li>
+                <li>{t!(i18n, stored_protection)}</li>
+                {move || saved.database.get().map(|name| view! {
+                    <li>{t!(i18n, stored_database, name = move || name.clone())}</li>
+                })}
+                <li>{t!(i18n, stored_settings)}</li>
+                <li>{t!(i18n, stored_nothing_else)}</li>
+            </ul>
+            <Show when=move || saved.state.get() == StoreState::Unavailable>
+                <p class="note">{t!(i18n, notice_unavailable)}</p>
+            </Show>
+
+            {move || if confirming.get() {
+                view! {
+                    <div class="confirm" role="group" aria-labelledby="wipe-question">
+                        <p id="wipe-question">{t!(i18n, wipe_confirm)}</p>
+                        <div class="button-row">
+                            <button id="wipe-yes" class="button danger" type="button" on:click=move |_| {
+                                confirming.set(false);
+                                saved.wipe();
+                                ui.device_panel.set(false);
+                                focus_later(SEARCH_ID);
+                            }>
+                                {t!(i18n, wipe_yes)}
+                            </button>
+                            <button class="button" type="button" on:click=move |_| {
+                                confirming.set(false);
+                                focus_later("wipe");
+                            }>
+                                {t!(i18n, cancel)}
+                            </button>
+                        </div>
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <button id="wipe" class="button danger" type="button" on:click=move |_| {
+                        confirming.set(true);
+                        focus_later("wipe-yes");
+                    }>
+                        {t!(i18n, wipe)}
+                    </button>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}

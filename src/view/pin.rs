@@ -1,0 +1,63 @@
+use kontakt_api::Contact;
+use leptos::prelude::*;
+
+use super::icons::StarIcon;
+use crate::i18n::*;
+use crate::saved::StoreState;
+use crate::ui::Ui;
+
+/// The star: pins a contact to the favourites or removes it (a toggle button). Hidden when
+/// this browser cannot keep favourites.
+#[component]
+pub fn PinButton(
+    ui: Ui,
+    contact: Contact,
+    /// Show the word next to the star (details), not just the star (lists).
+    #[prop(optional)]
+    labelled: bool,
+    /// Keyboard focus comes through the list's own navigation, not Tab.
+    #[prop(optional)]
+    untabbable: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = contact.id.clone();
+    let pinned = Memo::new(move |_| ui.saved.is_pinned(&id));
+    let (label_name, title_name) = (contact.display_name.clone(), contact.display_name.clone());
+    view! {
+        <Show when=move || ui.saved.state.get() != StoreState::Unavailable>
+            {
+                let contact = contact.clone();
+                let (label_name, title_name) = (label_name.clone(), title_name.clone());
+                view! {
+                    <button
+                        class="icon-button pin-button"
+                        class:labelled=labelled
+                        class:pinned=move || pinned.get()
+                        type="button"
+                        tabindex=untabbable.then_some("-1")
+                        aria-pressed=move || pinned.get().to_string()
+                        // With the word shown, the word is the name (what people see is
+                        // what voice control users say); the star alone gets a full label.
+                        aria-label=move || {
+                            (!labelled).then(|| t_string!(i18n, pin_contact, name = label_name.clone()).to_string())
+                        }
+                        title=move || {
+                            if pinned.get() {
+                                t_string!(i18n, unpin_contact, name = title_name.clone()).to_string()
+                            } else {
+                                t_string!(i18n, pin_contact, name = title_name.clone()).to_string()
+                            }
+                        }
+                        on:click=move |ev| {
+                            ev.stop_propagation();
+                            ui.saved.toggle_pin(contact.clone());
+                        }
+                    >
+                        {move || view! { <StarIcon filled=pinned.get() /> }}
+                        {labelled.then(|| view! { <span>{t!(i18n, favourite)}</span> })}
+                    </button>
+                }
+            }
+        </Show>
+    }
+}
