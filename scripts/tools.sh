@@ -128,7 +128,7 @@ ensure_build_tools() {
 tab_fingerprint() {
   (
     cd "$ROOT"
-    find src style crates/api index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json \
+    find src style crates/api index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json build.rs .cargo \
       -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
     trunk --version
     wasm-bindgen --version

@@ -21,7 +21,9 @@ pub fn mount_test<V: IntoView + 'static>(
     root
 }
 
-/// Mounts `view` with translations in `locale`, as the app does.
+/// Mounts `view` with translations in `locale`, as the app does: the language is settled
+/// (after the provider's own first pick, the browser's) before the view is built, because
+/// views translate once, when they are built.
 pub fn mount_in<V: IntoView + 'static>(
     locale: Locale,
     view: impl FnOnce() -> V + Clone + Send + Sync + 'static,
@@ -30,10 +32,14 @@ pub fn mount_in<V: IntoView + 'static>(
         view! {
             <I18nContextProvider>
                 {
-                    // After the provider's own first pick (the browser's language), as in the app.
                     let i18n = use_i18n();
-                    Effect::new(move |_| i18n.set_locale(locale));
-                    view.clone()()
+                    let ready = RwSignal::new(false);
+                    Effect::new(move |_| {
+                        i18n.set_locale(locale);
+                        ready.set(true);
+                    });
+                    let view = view.clone();
+                    move || ready.get().then(|| view.clone()())
                 }
             </I18nContextProvider>
         }

@@ -34,7 +34,7 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
                         });
                     }>
                         <PersonCallIcon />
-                        {t!(i18n, call_person)}
+                        {t_string!(i18n, call_person)}
                     </button>
                 })}
                 <button class="button" type="button" on:click=move |_| {
@@ -44,7 +44,7 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
                     });
                 }>
                     <ChatIcon />
-                    {t!(i18n, chat)}
+                    {t_string!(i18n, chat)}
                 </button>
             </div>
         }
@@ -55,7 +55,7 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
         <section class="details" aria-labelledby="details-name">
             <button class="button subtle back-button" type="button" on:click=move |_| ui.close_details()>
                 <BackIcon />
-                {t!(i18n, back)}
+                {t_string!(i18n, back)}
             </button>
             <header class="details-header">
                 <Avatar contact=contact.clone() />
@@ -68,20 +68,20 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
             </header>
             {person_actions}
             {(!contact.phones.is_empty()).then(|| view! {
-                <h3>{t!(i18n, phone_numbers)}</h3>
-                {(!ui.caps.pstn && dialable).then(|| view! { <p class="note">{t!(i18n, pstn_not_allowed)}</p> })}
+                <h3>{t_string!(i18n, phone_numbers)}</h3>
+                {(!ui.caps.pstn && dialable).then(|| view! { <p class="note">{t_string!(i18n, pstn_not_allowed)}</p> })}
                 <ul class="detail-list">
                     {contact.phones.iter().cloned().map(|p| view! { <PhoneRow ui=ui contact=contact.clone() phone=p /> }).collect_view()}
                 </ul>
             })}
             {(!contact.emails.is_empty()).then(|| view! {
-                <h3>{t!(i18n, emails)}</h3>
+                <h3>{t_string!(i18n, emails)}</h3>
                 <ul class="detail-list">
                     {contact.emails.iter().cloned().map(|e| view! { <EmailRow ui=ui contact=contact.clone() email=e /> }).collect_view()}
                 </ul>
             })}
             {contact.address.clone().filter(|a| !a.is_empty()).map(|a| view! { <AddressBlock ui=ui address=a /> })}
-            <p class="source">{t!(i18n, from_source, source = move || source_name.clone())}</p>
+            <p class="source">{t_string!(i18n, from_source, source = source_name.clone()).to_string()}</p>
         </section>
     }
 }
@@ -115,8 +115,8 @@ fn PhoneRow(ui: Ui, contact: Contact, phone: Phone) -> impl IntoView {
                         <button
                             class="icon-button call-button"
                             type="button"
-                            aria-label=move || t_string!(i18n, call_number, number = label.clone()).to_string()
-                            title=move || t_string!(i18n, call_number, number = call_label.clone()).to_string()
+                            aria-label=t_string!(i18n, call_number, number = label.clone()).to_string()
+                            title=t_string!(i18n, call_number, number = call_label.clone()).to_string()
                             on:click=move |_| {
                                 let (session, phone) = (ui.session.get_value(), call_phone.clone());
                                 ui.act_on(&contact, Use::Called, Toast::CallStarted, async move {
@@ -154,8 +154,8 @@ fn EmailRow(ui: Ui, contact: Contact, email: String) -> impl IntoView {
                     class="icon-button"
                     on:click=mailed
                     href=format!("mailto:{email}")
-                    aria-label=move || t_string!(i18n, email_to, address = label.clone()).to_string()
-                    title=move || t_string!(i18n, email)
+                    aria-label=t_string!(i18n, email_to, address = label.clone()).to_string()
+                    title=t_string!(i18n, email)
                 >
                     <MailIcon />
                 </a>
@@ -185,7 +185,7 @@ fn AddressBlock(ui: Ui, address: Address) -> impl IntoView {
     let text = lines.join("\n");
     let label = lines.join(", ");
     view! {
-        <h3>{t!(i18n, address)}</h3>
+        <h3>{t_string!(i18n, address)}</h3>
         <div class="detail-row">
             <address class="detail-text">
                 {lines.into_iter().map(|l| view! { <span class="address-line">{l}</span> }).collect_view()}
@@ -205,8 +205,8 @@ fn CopyButton(ui: Ui, text: String, label: String) -> impl IntoView {
         <button
             class="icon-button"
             type="button"
-            aria-label=move || t_string!(i18n, copy_value, value = label.clone()).to_string()
-            title=move || t_string!(i18n, copy_value, value = title_label.clone()).to_string()
+            aria-label=t_string!(i18n, copy_value, value = label.clone()).to_string()
+            title=t_string!(i18n, copy_value, value = title_label.clone()).to_string()
             on:click=move |_| {
                 let text = text.clone();
                 ui.act(Toast::Copied, async move { actions::copy(&text).await });

@@ -32,11 +32,11 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
         <section class="device-panel" aria-labelledby="device-title">
             <button class="button subtle back-button" type="button" on:click=close>
                 <BackIcon />
-                {t!(i18n, close)}
+                {t_string!(i18n, close)}
             </button>
-            <h2 id="device-title" tabindex="-1">{t!(i18n, device_button)}</h2>
+            <h2 id="device-title" tabindex="-1">{t_string!(i18n, device_button)}</h2>
 
-            <h3>{t!(i18n, display_title)}</h3>
+            <h3>{t_string!(i18n, display_title)}</h3>
             <label class="check">
                 <input
                     type="checkbox"
@@ -44,7 +44,7 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                     prop:checked=move || saved.settings.get().compact
                     on:change=set(|s, on| s.compact = on)
                 />
-                {t!(i18n, compact_list)}
+                {t_string!(i18n, compact_list)}
             </label>
             <label class="check">
                 <input
@@ -54,29 +54,29 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                     prop:checked=move || saved.settings.get().keep_recents
                     on:change=set(|s, on| s.keep_recents = on)
                 />
-                {t!(i18n, keep_recents)}
+                {t_string!(i18n, keep_recents)}
             </label>
-            <p id="setting-recents-hint" class="hint">{t!(i18n, keep_recents_hint)}</p>
+            <p id="setting-recents-hint" class="hint">{t_string!(i18n, keep_recents_hint)}</p>
 
-            <h3>{t!(i18n, stored_title)}</h3>
+            <h3>{t_string!(i18n, stored_title)}</h3>
             <ul class="stored-list">
                 <li>{t!(i18n, stored_favourites, count = favourites)}</li>
                 <li>{t!(i18n, stored_recents, count = recents, max = move || MAX_RECENTS)}</li>
-                <li>{t!(i18n, stored_protection)}</li>
+                <li>{t_string!(i18n, stored_protection)}</li>
                 {move || saved.database.get().map(|name| view! {
-                    <li>{t!(i18n, stored_database, name = move || name.clone())}</li>
+                    <li>{t_string!(i18n, stored_database, name = name.clone()).to_string()}</li>
                 })}
-                <li>{t!(i18n, stored_settings)}</li>
-                <li>{t!(i18n, stored_nothing_else)}</li>
+                <li>{t_string!(i18n, stored_settings)}</li>
+                <li>{t_string!(i18n, stored_nothing_else)}</li>
             </ul>
             <Show when=move || saved.state.get() == StoreState::Unavailable>
-                <p class="note">{t!(i18n, notice_unavailable)}</p>
+                <p class="note">{t_string!(i18n, notice_unavailable)}</p>
             </Show>
 
             {move || if confirming.get() {
                 view! {
                     <div class="confirm" role="group" aria-labelledby="wipe-question">
-                        <p id="wipe-question">{t!(i18n, wipe_confirm)}</p>
+                        <p id="wipe-question">{t_string!(i18n, wipe_confirm)}</p>
                         <div class="button-row">
                             <button id="wipe-yes" class="button danger" type="button" on:click=move |_| {
                                 confirming.set(false);
@@ -84,13 +84,13 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                                 ui.device_panel.set(false);
                                 focus_later(SEARCH_ID);
                             }>
-                                {t!(i18n, wipe_yes)}
+                                {t_string!(i18n, wipe_yes)}
                             </button>
                             <button class="button" type="button" on:click=move |_| {
                                 confirming.set(false);
                                 focus_later("wipe");
                             }>
-                                {t!(i18n, cancel)}
+                                {t_string!(i18n, cancel)}
                             </button>
                         </div>
                     </div>
@@ -102,7 +102,7 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                         confirming.set(true);
                         focus_later("wipe-yes");
                     }>
-                        {t!(i18n, wipe)}
+                        {t_string!(i18n, wipe)}
                     </button>
                 }
                 .into_any()

@@ -31,12 +31,12 @@ pub fn Home(ui: Ui) -> impl IntoView {
             // While the store opens (a few milliseconds) nothing: no hint flashing by.
             <Show when=move || nothing_saved() && saved.state.get() != StoreState::Opening>
                 <div class="empty-state">
-                    <p class="empty-title">{t!(i18n, empty_title)}</p>
-                    <p class="hint">{t!(i18n, empty_hint)}</p>
+                    <p class="empty-title">{t_string!(i18n, empty_title)}</p>
+                    <p class="hint">{t_string!(i18n, empty_hint)}</p>
                     <Show when=move || saved.state.get() == StoreState::Ready>
-                        <p class="hint">{t!(i18n, saved_empty_hint)}</p>
+                        <p class="hint">{t_string!(i18n, saved_empty_hint)}</p>
                     </Show>
-                    <p class="hint shortcuts">{t!(i18n, shortcuts_hint)}</p>
+                    <p class="hint shortcuts">{t_string!(i18n, shortcuts_hint)}</p>
                 </div>
             </Show>
         </div>
@@ -123,8 +123,8 @@ fn NoticeBanner(ui: Ui) -> impl IntoView {
                     <button
                         class="icon-button"
                         type="button"
-                        aria-label=move || t_string!(i18n, dismiss)
-                        title=move || t_string!(i18n, dismiss)
+                        aria-label=t_string!(i18n, dismiss)
+                        title=t_string!(i18n, dismiss)
                         on:click=move |_| ui.saved.notice.set(None)
                     >
                         <DismissIcon />
@@ -161,7 +161,7 @@ fn Favourites(ui: Ui) -> impl IntoView {
     };
     view! {
         <section class="saved" aria-labelledby="favourites-title">
-            <h2 id="favourites-title" class="section-title">{t!(i18n, favourites_title)}</h2>
+            <h2 id="favourites-title" class="section-title">{t_string!(i18n, favourites_title)}</h2>
             <ul class="saved-list">{rows}</ul>
         </section>
     }
@@ -269,8 +269,8 @@ fn FavouriteRow(
                 id=handle_id
                 class="icon-button drag-handle"
                 type="button"
-                aria-label=move || t_string!(i18n, move_favourite, name = move_label.clone()).to_string()
-                title=move || t_string!(i18n, move_favourite, name = name.clone()).to_string()
+                aria-label=t_string!(i18n, move_favourite, name = move_label.clone()).to_string()
+                title=t_string!(i18n, move_favourite, name = name.clone()).to_string()
                 on:keydown=on_handle_key
             >
                 <GripIcon />
@@ -298,12 +298,12 @@ fn Recents(ui: Ui) -> impl IntoView {
     view! {
         <section class="saved" aria-labelledby="recents-title">
             <div class="section-head">
-                <h2 id="recents-title" class="section-title">{t!(i18n, recents_title)}</h2>
+                <h2 id="recents-title" class="section-title">{t_string!(i18n, recents_title)}</h2>
                 <button class="button subtle small" type="button" on:click=move |_| {
                     ui.saved.clear_recents();
                     focus_later(SEARCH_ID);
                 }>
-                    {t!(i18n, clear_recents)}
+                    {t_string!(i18n, clear_recents)}
                 </button>
             </div>
             <ul class="saved-list">{rows}</ul>
@@ -338,8 +338,8 @@ fn RecentRow(ui: Ui, recent: Recent) -> impl IntoView {
                 <button
                     class="icon-button forget-button"
                     type="button"
-                    aria-label=move || t_string!(i18n, forget_recent, name = forget_name.clone()).to_string()
-                    title=move || t_string!(i18n, forget_recent, name = title_name.clone()).to_string()
+                    aria-label=t_string!(i18n, forget_recent, name = forget_name.clone()).to_string()
+                    title=t_string!(i18n, forget_recent, name = title_name.clone()).to_string()
                     on:click=move |_| ui.saved.forget(id.clone())
                 >
                     <DismissIcon />
@@ -366,7 +366,7 @@ fn SavedContact(
             <Avatar contact=contact />
             <span class="saved-text">
                 <span class="saved-name">{name}</span>
-                {gone.then(|| view! { <span class="badge gone-badge">{t!(i18n, gone)}</span> })}
+                {gone.then(|| view! { <span class="badge gone-badge">{t_string!(i18n, gone)}</span> })}
                 {(!role.is_empty()).then(|| view! { <span class="saved-role">{role}</span> })}
                 {detail.map(|d| view! { <span class="saved-detail">{move || d.get()}</span> })}
             </span>
@@ -389,8 +389,8 @@ fn CallBest(ui: Ui, contact: Contact, gone: bool) -> impl IntoView {
                 <button
                     class="icon-button call-button"
                     type="button"
-                    aria-label=move || t_string!(i18n, call_number, number = label.clone()).to_string()
-                    title=move || t_string!(i18n, call_number, number = title.clone()).to_string()
+                    aria-label=t_string!(i18n, call_number, number = label.clone()).to_string()
+                    title=t_string!(i18n, call_number, number = title.clone()).to_string()
                     on:click=move |_| ui.call_best(&contact)
                 >
                     <CallIcon />

@@ -54,7 +54,7 @@ pub fn PinButton(
                         }
                     >
                         {move || view! { <StarIcon filled=pinned.get() /> }}
-                        {labelled.then(|| view! { <span>{t!(i18n, favourite)}</span> })}
+                        {labelled.then(|| view! { <span>{t_string!(i18n, favourite)}</span> })}
                     </button>
                 }
             }

@@ -100,8 +100,8 @@ fn ResultRow(ui: Ui, index: usize, hit: SearchHit) -> impl IntoView {
                                 class="icon-button call-button"
                                 type="button"
                                 tabindex="-1"
-                                aria-label=move || t_string!(i18n, call_number, number = label.clone()).to_string()
-                                title=move || t_string!(i18n, call_number, number = title.clone()).to_string()
+                                aria-label=t_string!(i18n, call_number, number = label.clone()).to_string()
+                                title=t_string!(i18n, call_number, number = title.clone()).to_string()
                                 on:click=move |ev| {
                                     ev.stop_propagation();
                                     ui.call_best(&contact);

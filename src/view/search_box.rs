@@ -51,7 +51,7 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
     };
     view! {
         <div class="search-bar">
-            <label class="visually-hidden" for=SEARCH_ID>{t!(i18n, search_label)}</label>
+            <label class="visually-hidden" for=SEARCH_ID>{t_string!(i18n, search_label)}</label>
             <div class="search-field">
                 <svg class="search-icon" viewBox="0 0 20 20" aria-hidden="true">
                     <path d="M8.5 3a5.5 5.5 0 0 1 4.38 8.83l3.9 3.9a.75.75 0 0 1-1.06 1.06l-3.9-3.9A5.5 5.5 0 1 1 8.5 3Zm0 1.5a4 4 0 1 0 0 8 4 4 0 0 0 0-8Z" />
@@ -70,7 +70,7 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     autofocus
-                    placeholder=move || t_string!(i18n, search_placeholder)
+                    placeholder=t_string!(i18n, search_placeholder)
                     prop:value=move || ui.search.query.get()
                     on:input=move |ev| {
                         crate::perf::mark_input();
@@ -82,8 +82,8 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
                     <button
                         class="clear-button"
                         type="button"
-                        aria-label=move || t_string!(i18n, clear_search)
-                        title=move || t_string!(i18n, clear_search)
+                        aria-label=t_string!(i18n, clear_search)
+                        title=t_string!(i18n, clear_search)
                         on:click=move |_| {
                             ui.search.clear();
                             crate::ui::focus_later(SEARCH_ID);
@@ -95,7 +95,7 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
                     </button>
                 </Show>
             </div>
-            <p id="search-help" class="visually-hidden">{t!(i18n, search_help)}</p>
+            <p id="search-help" class="visually-hidden">{t_string!(i18n, search_help)}</p>
             <div class="progress" class:active=move || ui.search.phase.get() == Phase::Loading></div>
         </div>
     }

@@ -39,10 +39,10 @@ pub fn Shell(session: Session) -> impl IntoView {
     view! {
         <div class="shell" class:compact=move || ui.saved.settings.get().compact>
             <header class="topbar">
-                <h1 class="app-name">{t!(i18n, app_name)}</h1>
+                <h1 class="app-name">{t_string!(i18n, app_name)}</h1>
                 {demo.then(|| view! {
-                    <span class="badge demo-badge" title=move || t_string!(i18n, demo_badge_title)>
-                        {t!(i18n, demo_badge)}
+                    <span class="badge demo-badge" title=t_string!(i18n, demo_badge_title)>
+                        {t_string!(i18n, demo_badge)}
                     </span>
                 })}
                 <button
@@ -57,7 +57,7 @@ pub fn Shell(session: Session) -> impl IntoView {
                     }
                 >
                     <ShieldIcon />
-                    <span class="device-button-label">{t!(i18n, device_button)}</span>
+                    <span class="device-button-label">{t_string!(i18n, device_button)}</span>
                 </button>
             </header>
             <div class:hidden=elsewhere>

@@ -17,13 +17,15 @@ pub fn Status(ui: Ui) -> impl IntoView {
             (Phase::Failed(failure), _) => {
                 view! { <ErrorState failure=failure ui=ui /> }.into_any()
             }
-            (Phase::Loading, None) => view! { <p class="count">{t!(i18n, loading)}</p> }.into_any(),
+            (Phase::Loading, None) => {
+                view! { <p class="count">{t_string!(i18n, loading)}</p> }.into_any()
+            }
             (_, Some(r)) if r.total == 0 => {
                 let query = r.query.clone();
                 view! {
                     <div class="empty-state">
-                        <p class="empty-title">{t!(i18n, no_results_title, query = move || query.clone())}</p>
-                        <p class="hint">{t!(i18n, no_results_hint)}</p>
+                        <p class="empty-title">{t_string!(i18n, no_results_title, query = query.clone()).to_string()}</p>
+                        <p class="hint">{t_string!(i18n, no_results_hint)}</p>
                     </div>
                 }
                 .into_any()
@@ -31,12 +33,12 @@ pub fn Status(ui: Ui) -> impl IntoView {
             (_, Some(r)) => {
                 let (count, shown) = (r.total, r.hits.len());
                 if count == 1 {
-                    view! { <p class="count">{t!(i18n, results_single)}</p> }.into_any()
+                    view! { <p class="count">{t_string!(i18n, results_single)}</p> }.into_any()
                 } else if shown as u64 == count {
-                    view! { <p class="count">{t!(i18n, results_count, count = move || count)}</p> }
+                    view! { <p class="count">{t_string!(i18n, results_count, count = count).to_string()}</p> }
                         .into_any()
                 } else {
-                    view! { <p class="count">{t!(i18n, results_shown, shown = move || shown, count = move || count)}</p> }.into_any()
+                    view! { <p class="count">{t_string!(i18n, results_shown, shown = shown, count = count).to_string()}</p> }.into_any()
                 }
             }
             (_, None) => ().into_any(),
@@ -49,17 +51,19 @@ pub fn Status(ui: Ui) -> impl IntoView {
 fn ErrorState(failure: Failure, ui: Ui) -> impl IntoView {
     let i18n = use_i18n();
     let message = match failure {
-        Failure::Offline => t!(i18n, error_offline).into_any(),
-        Failure::ServiceDown => t!(i18n, error_service_down).into_any(),
-        Failure::SignedOut => t!(i18n, error_signed_out).into_any(),
-        Failure::ConsentNeeded => t!(i18n, error_consent).into_any(),
-        Failure::RateLimited => t!(i18n, error_rate_limited).into_any(),
-        Failure::Other(detail) => t!(i18n, error_other, detail = move || detail.clone()).into_any(),
+        Failure::Offline => t_string!(i18n, error_offline).into_any(),
+        Failure::ServiceDown => t_string!(i18n, error_service_down).into_any(),
+        Failure::SignedOut => t_string!(i18n, error_signed_out).into_any(),
+        Failure::ConsentNeeded => t_string!(i18n, error_consent).into_any(),
+        Failure::RateLimited => t_string!(i18n, error_rate_limited).into_any(),
+        Failure::Other(detail) => t_string!(i18n, error_other, detail = detail)
+            .to_string()
+            .into_any(),
     };
     view! {
         <div class="error-state" role="alert">
             <p>{message}</p>
-            <button class="button" type="button" on:click=move |_| ui.search.retry()>{t!(i18n, retry)}</button>
+            <button class="button" type="button" on:click=move |_| ui.search.retry()>{t_string!(i18n, retry)}</button>
         </div>
     }
 }
