@@ -9,6 +9,7 @@
 #   teams-js, Playwright     npm ci → node_modules/ in the clone
 #   chromium, chromedriver   Debian packages (./test only)
 #   slapd                    Debian package (./test only: the LDAP source's test)
+#   nginx, systemd-analyze   Debian packages (./test only: the deployment examples' test)
 #   schemathesis             PyPI, in .tools/venv (./test only: the contract test)
 
 set -euo pipefail
@@ -115,6 +116,13 @@ ensure_slapd() {
   apt_install slapd
 }
 
+# nginx and systemd-analyze check the deployment examples in deploy/ (crates/server/tests/deploy.rs).
+# nginx's own service is not needed: the test starts nginx itself on loopback.
+ensure_deploy_checkers() {
+  [ -x /usr/sbin/nginx ] || apt_install nginx
+  command -v systemd-analyze >/dev/null || apt_install systemd
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_trunk
@@ -151,7 +159,8 @@ target_dir() {
   echo "${CARGO_TARGET_DIR:-$ROOT/target}"
 }
 
+# The release server carries the tab (feature embed-tab), so build_tab comes first.
 build_server() {
-  say "building the server (release)"
-  (cd "$ROOT" && cargo build --release -p kontakt-server --bin kontakt)
+  say "building the server (release, with the tab inside)"
+  (cd "$ROOT" && cargo build --release -p kontakt-server --features embed-tab --bin kontakt)
 }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::api::ApiError;
 use crate::i18n::*;
 use crate::session::{Connection, Host, StartError};
 use crate::teams;
@@ -79,10 +80,25 @@ fn StartFailed(
     let needs_sign_in =
         in_teams && matches!(error, StartError::ConsentNeeded(_) | StartError::SignIn(_));
     let sign_in_error = RwSignal::new(None::<String>);
+    // What went wrong in the words of Teams or the service, for the IT department: the
+    // troubleshooting table in docs/deploy.md starts from these.
+    let detail = match &error {
+        StartError::SignIn(d)
+        | StartError::Api(
+            ApiError::Unauthorized(d) | ApiError::Rejected(d) | ApiError::Unexpected(d),
+        ) => Some(d.clone()),
+        StartError::ConsentNeeded(e) => Some(e.message.clone()),
+        _ => None,
+    };
     let body = match error {
         StartError::NotInTeams => view! {
             <h2>{t!(i18n, not_in_teams_title)}</h2>
             <p class="hint">{t!(i18n, not_in_teams_hint)}</p>
+        }
+        .into_any(),
+        StartError::HostSilent => view! {
+            <h2>{t!(i18n, host_silent_title)}</h2>
+            <p class="hint">{t!(i18n, host_silent_hint)}</p>
         }
         .into_any(),
         StartError::ConsentNeeded(_) => view! { <p>{t!(i18n, error_consent)}</p> }.into_any(),
@@ -116,6 +132,7 @@ fn StartFailed(
     view! {
         <section class="start-failed" role="alert">
             {body}
+            {detail.map(|detail| view! { <p class="hint detail">{t!(i18n, error_detail, detail = move || detail.clone())}</p> })}
             {move || sign_in_error.get().map(|detail| view! { <p class="hint">{t!(i18n, sign_in_failed, detail = move || detail.clone())}</p> })}
             <div class="button-row">
                 {needs_sign_in.then(|| view! {
@@ -202,5 +219,38 @@ mod browser_tests {
         apply_theme(Some("dark"));
         apply_theme(None);
         assert_eq!(theme().as_deref(), Some("default"));
+    }
+
+    /// The admin reading over a user's shoulder sees what Teams or the service said, in the
+    /// words docs/deploy.md's troubleshooting table starts from.
+    #[wasm_bindgen_test]
+    async fn a_failed_start_shows_the_technical_reason_for_the_it_department() {
+        use crate::i18n::Locale;
+        use crate::testing::{mount_in, settle, text};
+        let refused = StartError::Api(ApiError::Unauthorized(
+            "your organisation (tenant 1234) is not registered with this service".into(),
+        ));
+        let root = mount_in(Locale::de, move || {
+            view! { <StartFailed error=refused.clone() retry=|| () /> }
+        });
+        settle().await;
+        assert_eq!(
+            text(&root, ".detail"),
+            "Details für Ihre IT-Abteilung: your organisation (tenant 1234) is not registered with this service"
+        );
+        let root = mount_in(Locale::en, || {
+            view! { <StartFailed error=StartError::SignIn("resourceDisabled".into()) retry=|| () /> }
+        });
+        settle().await;
+        assert_eq!(
+            text(&root, ".detail"),
+            "Details for your IT department: resourceDisabled"
+        );
+        let root = mount_in(Locale::en, || {
+            view! { <StartFailed error=StartError::HostSilent retry=|| () /> }
+        });
+        settle().await;
+        assert_eq!(text(&root, "h2"), "Microsoft Teams did not answer");
+        assert!(root.query_selector(".detail").unwrap().is_none());
     }
 }

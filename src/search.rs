@@ -44,7 +44,9 @@ impl From<StartError> for Failure {
         match e {
             StartError::Api(api) => api.into(),
             StartError::ConsentNeeded(_) => Failure::ConsentNeeded,
-            StartError::SignIn(_) | StartError::NotInTeams => Failure::SignedOut,
+            StartError::SignIn(_) | StartError::NotInTeams | StartError::HostSilent => {
+                Failure::SignedOut
+            }
         }
     }
 }

@@ -12,6 +12,9 @@ use crate::teams::{self, Context, TeamsError};
 /// How long `app.initialize()` may take when the tab is framed by something that might
 /// not be Teams. Real hosts answer in well under a second.
 const HOST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait when the manifest's `?inTeams=1` says Teams loaded the tab: a slow
+/// client on a slow network must not be mistaken for a plain browser.
+const HINTED_HOST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Renew tokens this long before they expire, so no request races the expiry.
 const RENEW_BEFORE_SECS: f64 = 300.0;
 
@@ -27,6 +30,9 @@ pub enum StartError {
     /// Outside Teams, against a service that is not in demo mode.
     #[error("open Kontakt in Microsoft Teams")]
     NotInTeams,
+    /// Teams loaded the tab (the manifest's `?inTeams=1`) but never answered.
+    #[error("Microsoft Teams did not answer")]
+    HostSilent,
     /// Teams needs the user's consent before it hands out a token.
     #[error("consent needed: {0}")]
     ConsentNeeded(TeamsError),
@@ -62,12 +68,21 @@ pub struct Connection {
     pub host: Host,
     pub context: Context,
     api: Api,
+    /// Framed with the in-Teams hint, yet Teams did not answer.
+    host_silent: bool,
 }
 
 impl Connection {
     /// Finds the host: Teams if something frames or opened the tab and answers as Teams.
     pub async fn open() -> Connection {
-        let in_teams = teams::has_possible_host() && teams::initialize(HOST_TIMEOUT).await.is_ok();
+        let hinted = teams::launched_by_teams();
+        let framed = teams::has_possible_host();
+        let timeout = if hinted {
+            HINTED_HOST_TIMEOUT
+        } else {
+            HOST_TIMEOUT
+        };
+        let in_teams = framed && teams::initialize(timeout).await.is_ok();
         let (host, context) = if in_teams {
             (Host::Teams, teams::context().await.unwrap_or_default())
         } else {
@@ -77,11 +92,15 @@ impl Connection {
             host,
             context,
             api: Api::same_origin(),
+            host_silent: hinted && framed && !in_teams,
         }
     }
 
     /// Signs in (Teams SSO, or a demo token outside Teams) and asks the service who we are.
     pub async fn sign_in(&self) -> Result<Session, StartError> {
+        if self.host_silent {
+            return Err(StartError::HostSilent);
+        }
         let (source, first) = match self.host {
             Host::Teams => (TokenSource::Teams, teams_token().await?),
             Host::Browser => {

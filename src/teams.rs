@@ -99,6 +99,18 @@ async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, TeamsError
 /// Whether anything could be a Teams host: a parent frame or an opener window.
 /// `app.initialize()` rejects at once without one; with one it may wait 60 s for a host
 /// that never answers, so callers bound the wait.
+/// The manifest's tab URL carries `inTeams=1`: Teams itself loaded the tab, so a host that
+/// does not answer is a Teams problem, not a plain browser.
+pub fn launched_by_teams() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .any(|pair| pair == "inTeams=1" || pair == "inTeams=true")
+        })
+}
+
 pub fn has_possible_host() -> bool {
     let Some(window) = web_sys::window() else {
         return false;

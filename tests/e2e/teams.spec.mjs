@@ -259,6 +259,17 @@ test('over plain http the sign-in button reports what the Teams library refused'
   await expect(tab.getByRole('alert')).toContainText('https');
 });
 
+test('loaded by Teams (the manifest\'s ?inTeams=1) but Teams never answers: the tab says so instead of acting as a browser', async ({ page }) => {
+  test.setTimeout(45_000);
+  await openInHost(page, { answers: 'no' }, { ready: false });
+  const tab = page.frameLocator('#tab');
+  // The demo service would hand a plain browser a demo token; a silent Teams must not get one.
+  await expect(tab.getByRole('alert')).toContainText('Microsoft Teams did not answer', { timeout: 25_000 });
+  await expect(tab.getByRole('button', { name: 'Try again' })).toBeVisible();
+  await expect(tab.locator('#search')).toHaveCount(0);
+  expect((await hostRecord(page)).unhandled).toContain('initialize');
+});
+
 test('keyboard first: / and Ctrl+K focus search, arrows move, Enter opens, Esc goes back and clears', async ({ page, request }) => {
   const person = await colleague(request);
   const tab = await openInHost(page);

@@ -18,6 +18,7 @@
     calling: $('calling'),
     consent: $('consent'),
     width: $('width'),
+    answers: $('answers'),
   };
 
   // Start from the query string, so a test can open /dev/teams?theme=dark&locale=de-de.
@@ -247,6 +248,11 @@
     const message = event.data;
     if (!message || typeof message.func !== 'string') return;
     sim.messages.push({ func: message.func, args: message.args });
+    if (controls.answers.value === 'no') {
+      sim.unhandled.push(message.func);
+      log('not answered: ' + message.func);
+      return;
+    }
     const handler = handlers[message.func];
     if (!handler) {
       // No answer: a test waiting for one fails visibly instead of passing by accident.

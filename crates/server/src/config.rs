@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 use crate::auth::is_guid;
 
+/// What deploy/kontakt.toml holds where an admin's own ids go.
+const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
+
 /// Microsoft's signing keys for tokens of every tenant.
 pub const MICROSOFT_JWKS: &str = "https://login.microsoftonline.com/common/discovery/v2.0/keys";
 
@@ -289,12 +292,19 @@ impl Config {
             Some(auth) => {
                 if !is_guid(&auth.client_id) {
                     error("auth.client_id".into(), format!("{:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", auth.client_id));
+                } else if auth.client_id == NIL_GUID {
+                    error("auth.client_id".into(), "is still the example's placeholder: put in the app registration's Application (client) ID".into());
                 }
                 if let Some(uri) = &auth.application_id_uri {
                     if !uri.starts_with("api://") {
                         error("auth.application_id_uri".into(), format!("{uri:?} must start with api:// (api://HOST/CLIENT-ID)"));
                     } else if !uri.ends_with(&auth.client_id) {
                         error("auth.application_id_uri".into(), format!("{uri:?} must end with the client id, as Teams SSO requires (api://HOST/{})", auth.client_id));
+                    } else if let Some(host) = self.server.public_url.as_deref().and_then(host_of) {
+                        let uri_host = uri["api://".len()..].split('/').next().unwrap_or_default();
+                        if !uri_host.eq_ignore_ascii_case(host) {
+                            error("auth.application_id_uri".into(), format!("{uri:?} names the host {uri_host:?}, but server.public_url is on {host:?}: Teams SSO only works when they are the same (api://{host}/{})", auth.client_id));
+                        }
                     }
                 }
                 if !(auth.jwks_url.starts_with("https://") || (!production && auth.jwks_url.starts_with("http://"))) {
@@ -332,6 +342,11 @@ impl Config {
                 error(
                     format!("{at}.id"),
                     format!("{:?} is not a GUID: use the Entra tenant id", t.id),
+                );
+            } else if t.id == NIL_GUID {
+                error(
+                    format!("{at}.id"),
+                    "is still the example's placeholder: put in the Directory (tenant) ID from Entra ID > Overview".into(),
                 );
             } else if !tenant_ids.insert(t.id.to_ascii_lowercase()) {
                 error(
@@ -402,14 +417,14 @@ impl Config {
                     SourceConfig::Csv(c) if !c.path.exists() => warning(
                         format!("{sat}.path"),
                         format!(
-                            "{} does not exist here (it must where the server runs)",
+                            "{} does not exist here (it must exist where the server runs)",
                             c.path.display()
                         ),
                     ),
                     SourceConfig::Vcard(v) if !v.path.exists() => warning(
                         format!("{sat}.path"),
                         format!(
-                            "{} does not exist here (it must where the server runs)",
+                            "{} does not exist here (it must exist where the server runs)",
                             v.path.display()
                         ),
                     ),
@@ -582,6 +597,25 @@ mod tests {
             );
         }
         assert_eq!(found.len(), expected.len(), "{found:#?}");
+    }
+
+    #[test]
+    fn the_application_id_uri_must_be_on_the_tabs_host() {
+        let uri = "api://kontakt.other.example/5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f";
+        let text = GOOD.replace(
+            "client_id = \"5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f\"",
+            &format!(
+                "client_id = \"5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f\"\napplication_id_uri = {uri:?}"
+            ),
+        );
+        assert_ne!(text, GOOD);
+        let found = problems(&text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("error: auth.application_id_uri: ")
+                && found[0].contains("names the host \"kontakt.other.example\", but server.public_url is on \"contacts.example.com\""),
+            "{found:#?}"
+        );
     }
 
     #[test]

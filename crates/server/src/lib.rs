@@ -7,11 +7,13 @@ pub mod cache_key;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod package;
 mod pages;
 pub mod problem;
 mod routes;
 pub mod state;
 mod web;
+pub use web::TAB_EMBEDDED;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -132,11 +134,15 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
+    // A folder named in the configuration wins, so an admin can try a newer tab without a
+    // new binary; otherwise the tab built into a release binary.
     let tab = match &config.server.tab_dir {
         Some(dir) => web::Tab::from_dir(dir, hsts),
-        None => Err(anyhow::anyhow!(
-            "this server was started without the tab (set server.tab_dir)"
-        )),
+        None => web::Tab::embedded(hsts).unwrap_or_else(|| {
+            Err(anyhow::anyhow!(
+                "this server was built without the tab and started without one (set server.tab_dir, or build with --features embed-tab)"
+            ))
+        }),
     };
     let mut pages = pages::auth(
         config.auth.as_ref().map(|a| a.client_id.clone()),
@@ -144,7 +150,8 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
             .audiences()
             .into_iter()
             .find(|a| a.starts_with("api://")),
-    );
+    )
+    .merge(pages::legal());
     if config.demo.enabled {
         pages = pages.merge(pages::simulator());
     }

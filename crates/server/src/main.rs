@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kontakt_server::config::Config;
+use kontakt_server::package::{Package, PackageOptions};
 
 /// Kontakt: contact search and click-to-call for Microsoft Teams.
 #[derive(Parser)]
@@ -46,6 +47,17 @@ enum Command {
     CheckConfig {
         /// The configuration file.
         file: PathBuf,
+    },
+    /// Write the Teams app package (zip) to upload in the Teams admin centre.
+    Package {
+        #[command(flatten)]
+        options: PackageOptions,
+        /// Where to write the zip.
+        #[arg(long, short, default_value = "kontakt-teams-app.zip")]
+        output: PathBuf,
+        /// Also write the package's files into this folder, to look at before uploading.
+        #[arg(long)]
+        unpacked: Option<PathBuf>,
     },
 }
 
@@ -97,7 +109,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if tab_dir.is_some() {
                 config.server.tab_dir = tab_dir;
             }
-            if config.server.tab_dir.is_none() && std::path::Path::new("dist/index.html").exists() {
+            // In a clone, `kontakt serve` finds the tab Trunk built in ./dist.
+            if config.server.tab_dir.is_none()
+                && !kontakt_server::TAB_EMBEDDED
+                && std::path::Path::new("dist/index.html").exists()
+            {
                 config.server.tab_dir = Some(PathBuf::from("dist"));
             }
             let runtime = tokio::runtime::Runtime::new()?;
@@ -113,6 +129,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             })
         }
+        Command::Package {
+            options,
+            output,
+            unpacked,
+        } => package(options, &output, unpacked.as_deref()),
         Command::CheckConfig { file } => {
             let config = match Config::read(&file) {
                 Ok(c) => c,
@@ -145,4 +166,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+fn package(
+    options: PackageOptions,
+    output: &std::path::Path,
+    unpacked: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let package = match Package::build(&options) {
+        Ok(p) => p,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            eprintln!(
+                "no package written: {} problem{}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let zip = package.zip().context("cannot build the zip")?;
+    std::fs::write(output, zip).with_context(|| format!("cannot write {}", output.display()))?;
+    if let Some(dir) = unpacked {
+        package
+            .write_unpacked(dir)
+            .with_context(|| format!("cannot write the files into {}", dir.display()))?;
+    }
+    let host = options.host.to_ascii_lowercase();
+    println!(
+        "Wrote {} (Teams app {}, version {}).",
+        output.display(),
+        options.app_id.to_ascii_lowercase(),
+        options.version
+    );
+    println!();
+    println!("Next steps (docs/deploy.md):");
+    println!("  1. The service answers at https://{host}/ (check: curl https://{host}/healthz).");
+    println!(
+        "  2. The Entra app registration {} has the Application ID URI",
+        options.client_id.to_ascii_lowercase()
+    );
+    println!(
+        "     api://{host}/{} and the scope access_as_user.",
+        options.client_id.to_ascii_lowercase()
+    );
+    println!(
+        "  3. Upload {} in the Teams admin centre: Teams apps > Manage apps > Upload new app.",
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
-//! Pages besides the tab: the sign-in window Teams opens for consent, and — in demo mode
-//! only — the Teams host simulator.
+//! Pages besides the tab: the sign-in window Teams opens for consent, the privacy statement
+//! and terms of use the app manifest links to, and — in demo mode only — the Teams host
+//! simulator.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -11,6 +12,13 @@ const AUTH_JS: &str = include_str!("../assets/auth.js");
 const HOST_HTML: &str = include_str!("../assets/teams-host.html");
 const HOST_JS: &str = include_str!("../assets/teams-host.js");
 const HOST_CSS: &str = include_str!("../assets/teams-host.css");
+const PRIVACY_HTML: &str = include_str!("../assets/privacy.html");
+const TERMS_HTML: &str = include_str!("../assets/terms.html");
+const LEGAL_CSS: &str = include_str!("../assets/legal.css");
+
+/// Static text with a style sheet and no scripts.
+const LEGAL_CSP: &str = "default-src 'none'; style-src 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'none'";
 
 /// The sign-in window may only run our scripts and navigate to Microsoft's sign-in.
 const AUTH_CSP: &str = "default-src 'self'; script-src 'self'; connect-src 'self' https://res.cdn.office.net; \
@@ -70,6 +78,32 @@ pub fn auth<S: Clone + Send + Sync + 'static>(
             get(move || async move { page(Html(html), AUTH_CSP) }),
         )
         .route("/auth.js", get(|| async { script(AUTH_JS, AUTH_CSP) }))
+}
+
+/// `/privacy` and `/terms`, in English and German: Teams shows them from the app's
+/// details, and the manifest must name both.
+pub fn legal<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(
+            "/privacy",
+            get(|| async { page(Html(PRIVACY_HTML), LEGAL_CSP) }),
+        )
+        .route(
+            "/terms",
+            get(|| async { page(Html(TERMS_HTML), LEGAL_CSP) }),
+        )
+        .route(
+            "/legal.css",
+            get(|| async {
+                page(
+                    (
+                        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                        LEGAL_CSS,
+                    ),
+                    LEGAL_CSP,
+                )
+            }),
+        )
 }
 
 /// The Teams host simulator at `/dev/teams` (demo mode only).

@@ -26,6 +26,9 @@ const FRAME_ANCESTORS: &str = "'self' https://teams.microsoft.com https://*.team
 /// TeamsJS fetches its list of valid host origins from here.
 const TEAMS_CDN: &str = "https://res.cdn.office.net";
 
+/// This binary carries the tab (built with the `embed-tab` feature).
+pub const TAB_EMBEDDED: bool = cfg!(kontakt_tab_embedded);
+
 /// One file of the tab, in every encoding it is offered in.
 struct Asset {
     identity: Bytes,
@@ -51,6 +54,26 @@ impl Tab {
         let mut files = Vec::new();
         collect(dir, dir, &mut files)?;
         Tab::from_files(files, hsts).map_err(|e| anyhow::anyhow!("{e} in {}", dir.display()))
+    }
+
+    /// The tab built into this binary (the `embed-tab` feature), if it was.
+    pub fn embedded(hsts: bool) -> Option<anyhow::Result<Self>> {
+        #[cfg(kontakt_tab_embedded)]
+        {
+            mod files {
+                include!(concat!(env!("OUT_DIR"), "/embedded_tab.rs"));
+            }
+            let files = files::FILES
+                .iter()
+                .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
+                .collect();
+            Some(Tab::from_files(files, hsts))
+        }
+        #[cfg(not(kontakt_tab_embedded))]
+        {
+            let _ = hsts;
+            None
+        }
     }
 
     /// Builds the tab from `(path relative to the root, bytes)` pairs.

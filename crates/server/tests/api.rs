@@ -221,22 +221,6 @@ async fn metrics_count_anonymously() {
 }
 
 /// A built tab in a folder: Trunk's shape, small.
-fn fake_tab() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let index = "<!doctype html><html><head><script src=/MicrosoftTeams.min.js></script><script type=module>import init from '/kontakt-tab-0123456789abcdef.js';await init();</script></head><body></body></html>";
-    std::fs::write(dir.path().join("index.html"), index).unwrap();
-    std::fs::write(
-        dir.path().join("kontakt-tab-0123456789abcdef.js"),
-        "export default function init() {}\n".repeat(100),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("MicrosoftTeams.min.js"),
-        "var microsoftTeams = {};\n".repeat(100),
-    )
-    .unwrap();
-    dir
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tab_is_served_with_a_csp_that_teams_can_frame() {
@@ -379,4 +363,27 @@ async fn api_answers_never_go_into_the_browsers_http_cache() {
     }
     let unauthenticated = server.get("/api/v1/me", None).await;
     assert_eq!(unauthenticated.headers()["cache-control"], "no-store");
+}
+
+/// The manifest links to both; Teams shows them from the app's details without signing in.
+#[tokio::test]
+async fn privacy_and_terms_pages_are_served_in_english_and_german() {
+    let server = start("").await;
+    for (path, english, german) in [
+        ("/privacy", "No search text", "Keinen Suchtext"),
+        ("/terms", "open-source software", "Open-Source-Software"),
+    ] {
+        let r = server.get(path, None).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.starts_with("default-src 'none'"), "{csp}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(english) && body.contains(german), "{path}");
+        assert!(body.contains(r#"<section lang="de" id="de">"#), "{path}");
+    }
+    let css = server.get("/legal.css", None).await;
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }

@@ -256,3 +256,31 @@ pub async fn problem(response: reqwest::Response, status: u16) -> String {
     assert_eq!(body["status"], status);
     body["detail"].as_str().unwrap_or_default().to_owned()
 }
+
+/// A tab folder shaped like Trunk's output: an index with an inline boot script and hashed
+/// assets.
+pub fn fake_tab() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let index = "<!doctype html><html><head><script src=/MicrosoftTeams.min.js></script><script type=module>import init from '/kontakt-tab-0123456789abcdef.js';await init();</script></head><body></body></html>";
+    std::fs::write(dir.path().join("index.html"), index).unwrap();
+    std::fs::write(
+        dir.path().join("kontakt-tab-0123456789abcdef.js"),
+        "export default function init() {}\n".repeat(100),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("MicrosoftTeams.min.js"),
+        "var microsoftTeams = {};\n".repeat(100),
+    )
+    .unwrap();
+    dir
+}
+
+/// A loopback port nothing listens on right now, for servers started as processes.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -1,0 +1,301 @@
+//! The deployment examples in `deploy/` work as shipped: the example configuration passes
+//! `check-config`, the systemd unit passes `systemd-analyze verify` with a sandbox worth the
+//! name, and the nginx example really proxies Kontakt over HTTPS (Debian's `nginx`, started
+//! here on loopback) without writing searches into its log.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn deploy(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../deploy")
+        .join(name)
+}
+
+#[test]
+fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_errors() {
+    let example = std::fs::read_to_string(deploy("kontakt.toml")).unwrap();
+    let check = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kontakt.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_kontakt"))
+            .arg("check-config")
+            .arg(&path)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, report) = check(&example);
+    assert!(!ok, "{report}");
+    let errors: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 2, "{report}");
+    assert!(errors[0].starts_with("error: auth.client_id: is still the example's placeholder"));
+    assert!(errors[1].starts_with("error: tenants[0].id: is still the example's placeholder"));
+
+    // With the admin's ids, only what differs between this machine and the server is left:
+    // the source file and the LDAP password, which exist only there.
+    let filled = example
+        .replace(
+            "client_id = \"00000000-0000-0000-0000-000000000000\"",
+            &format!("client_id = \"{CLIENT_ID}\""),
+        )
+        .replace(
+            "\nid = \"00000000-0000-0000-0000-000000000000\"",
+            &format!("\nid = \"{TENANT_A}\""),
+        );
+    let (ok, report) = check(&filled);
+    assert!(ok, "{report}");
+    assert!(report.ends_with(": ok (2 warnings)\n"), "{report}");
+    let warnings: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert!(
+        warnings[0].starts_with("warning: tenants[0].sources[0].password_env:"),
+        "{report}"
+    );
+    assert!(
+        warnings[1].starts_with("warning: tenants[0].sources[1].path:"),
+        "{report}"
+    );
+    let config: kontakt_server::config::Config = toml::from_str(&filled).unwrap();
+    assert_eq!(config.server.mode, kontakt_server::config::Mode::Production);
+    assert!(!config.demo.enabled);
+}
+
+fn systemd_analyze() -> &'static str {
+    let bin = "/usr/bin/systemd-analyze";
+    assert!(
+        Path::new(bin).exists(),
+        "this test needs systemd-analyze (Debian package systemd)"
+    );
+    bin
+}
+
+#[test]
+fn the_systemd_unit_verifies_and_is_sandboxed() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("kontakt.service");
+    let text = std::fs::read_to_string(deploy("kontakt.service")).unwrap();
+    assert!(
+        text.contains("ExecStart=/usr/local/bin/kontakt serve --config /etc/kontakt/kontakt.toml")
+    );
+    // verify checks that the binary exists: point it at the one this test was built with.
+    std::fs::write(
+        &unit,
+        text.replace("/usr/local/bin/kontakt", env!("CARGO_BIN_EXE_kontakt")),
+    )
+    .unwrap();
+    let out = Command::new(systemd_analyze())
+        .arg("verify")
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Unknown or misspelt keys are only warnings to systemd: any output is a failure here.
+    assert!(out.status.success() && stderr.trim().is_empty(), "{stderr}");
+
+    let out = Command::new(systemd_analyze())
+        .args(["security", "--offline=yes", "--no-pager"])
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let exposure: f64 = report
+        .lines()
+        .find_map(|l| {
+            l.split("Overall exposure level for kontakt.service: ")
+                .nth(1)
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in {report}"));
+    println!("systemd-analyze security: exposure {exposure} (0 = locked down, 10 = exposed)");
+    assert!(exposure <= 2.0, "exposure {exposure}:\n{report}");
+    for needed in [
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "DynamicUser=yes",
+        "StateDirectory=kontakt",
+    ] {
+        assert!(text.contains(needed), "{needed}");
+    }
+}
+
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nginx_example_proxies_kontakt_over_https_and_logs_no_searches() {
+    let nginx = "/usr/sbin/nginx";
+    assert!(
+        Path::new(nginx).exists(),
+        "this test needs nginx: apt-get install nginx (./test installs it)"
+    );
+    let tab = fake_tab();
+    let server = start_with_tab(tab.path(), Some("https://contacts.example.com")).await;
+
+    // The example, as shipped, with loopback ports, a self-signed certificate and files in a
+    // temporary folder instead of /etc and /var.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // nginx's workers run as `nobody` when started as root.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let status = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=contacts.example.com",
+        ])
+        .arg("-keyout")
+        .arg(d.join("privkey.pem"))
+        .arg("-out")
+        .arg(d.join("fullchain.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "openssl could not make a certificate");
+    let (http, https) = (free_port(), free_port());
+    let site = std::fs::read_to_string(deploy("nginx.conf"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("listen [::]:80;", "")
+        .replace("listen [::]:443 ssl http2;", "")
+        .replace("listen 80;", &format!("listen 127.0.0.1:{http};"))
+        .replace("listen 443 ssl", &format!("listen 127.0.0.1:{https} ssl"))
+        .replace("/etc/ssl/kontakt/", &format!("{}/", d.display()))
+        .replace("/var/log/nginx/", &format!("{}/", d.display()))
+        .replace("127.0.0.1:8080", &server.addr.to_string());
+    assert!(!site.contains(":8080") && !site.contains("/etc/"), "{site}");
+    std::fs::write(d.join("kontakt.conf"), site).unwrap();
+    std::fs::write(
+        d.join("nginx.conf"),
+        format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n\
+             access_log off;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\n\
+             fastcgi_temp_path {d}/fastcgi;\nuwsgi_temp_path {d}/uwsgi;\nscgi_temp_path {d}/scgi;\n\
+             include {d}/kontakt.conf;\n}}\n",
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    let check = Command::new(nginx)
+        .arg("-t")
+        .arg("-c")
+        .arg(d.join("nginx.conf"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let _nginx = Nginx(
+        Command::new(nginx)
+            .arg("-c")
+            .arg(d.join("nginx.conf"))
+            // One process, so killing it leaves no worker behind.
+            .args(["-g", "daemon off; master_process off;"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("contacts.example.com", ([127, 0, 0, 1], https).into())
+        .build()
+        .unwrap();
+    let base = format!("https://contacts.example.com:{https}");
+    let mut up = false;
+    for _ in 0..50 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        up,
+        "nginx did not start: {}",
+        std::fs::read_to_string(d.join("error.log")).unwrap_or_default()
+    );
+
+    // The tab arrives with Kontakt's own headers, untouched: Teams may frame it, over HSTS.
+    let r = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'self' https://teams.microsoft.com"),
+        "{csp}"
+    );
+    assert!(r.headers().get("x-frame-options").is_none());
+    assert!(r.headers().contains_key("strict-transport-security"));
+
+    // A search goes through; its text reaches neither nginx's log nor anywhere else.
+    let r = client
+        .get(format!("{base}/api/v1/search"))
+        .query(&[("q", "Müllerbravo-secret-query")])
+        .bearer_auth(token(TENANT_A))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // nginx writes the line after the response has gone out.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = std::fs::read_to_string(d.join("kontakt.log")).unwrap();
+        if log.contains("/api/v1/search") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(log.contains("\"GET /api/v1/search\" 200"), "{log}");
+    assert!(!log.contains("secret") && !log.contains("q="), "{log}");
+    assert!(!log.contains("127.0.0.1"), "no client addresses: {log}");
+
+    // Plain HTTP is sent to HTTPS.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("http://127.0.0.1:{http}/"))
+        .header("host", "contacts.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301);
+    assert_eq!(r.headers()["location"], "https://contacts.example.com/");
+}
