@@ -206,7 +206,12 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Syntax { path: PathBuf, message: String },
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    #[error(
+        "the configuration has {} error{}, so the server does not start (kontakt check-config FILE lists them too):\n{}",
+        .0.len(),
+        if .0.len() == 1 { "" } else { "s" },
+        .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    )]
     Invalid(Vec<ConfigProblem>),
 }
 

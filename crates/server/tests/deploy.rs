@@ -75,6 +75,70 @@ fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_
     assert!(!config.demo.enabled);
 }
 
+/// The binary, not just the checks: production mode with demo sign-in switched on never
+/// starts serving.
+#[test]
+fn the_server_refuses_to_start_in_production_mode_with_demo_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("crm.csv");
+    std::fs::write(&csv, CSV_A).unwrap();
+    let port = free_port();
+    let config = std::fs::read_to_string(deploy("kontakt.toml"))
+        .unwrap()
+        .replace(
+            "client_id = \"00000000-0000-0000-0000-000000000000\"",
+            &format!("client_id = \"{CLIENT_ID}\""),
+        )
+        .replace(
+            "\nid = \"00000000-0000-0000-0000-000000000000\"",
+            &format!("\nid = \"{TENANT_A}\""),
+        )
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+        .replace(
+            "/var/lib/kontakt",
+            &dir.path().join("data").display().to_string(),
+        )
+        .replace("/srv/kontakt/crm-export.csv", &csv.display().to_string())
+        + "\n[demo]\nenabled = true\n";
+    let path = dir.path().join("kontakt.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kontakt"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("KONTAKT_AD_PASSWORD", "unused")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A regression would serve forever: give it ten seconds, then call it one.
+    let mut status = None;
+    for _ in 0..100 {
+        status = child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("the server started in production mode with demo sign-in");
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the configuration has 1 error, so the server does not start")
+            && stderr.contains(
+                "error: demo.enabled: demo sign-in cannot be switched on in production mode"
+            ),
+        "{stderr}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "nothing listens"
+    );
+}
+
 fn systemd_analyze() -> &'static str {
     let bin = "/usr/bin/systemd-analyze";
     assert!(
