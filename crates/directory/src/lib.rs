@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod demo;
 mod directory;
+mod fnv;
 pub mod index;
 pub mod phone;
 pub mod phonetic;

@@ -149,6 +149,17 @@ fn bare_extension(raw: &str) -> Option<String> {
         .then_some(digits)
 }
 
+/// The dialling parameters every test uses: Munich, with a switchboard for extensions.
+#[cfg(test)]
+pub(crate) fn munich() -> PhoneNormalizer {
+    PhoneNormalizer::new(&DialingParams {
+        country: "DE".into(),
+        area_code: Some("89".into()),
+        main_number: Some("+49 89 452000".into()),
+    })
+    .unwrap()
+}
+
 /// All ASCII digits of `s`, in order.
 pub fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
@@ -157,15 +168,6 @@ pub fn digits_of(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn munich() -> PhoneNormalizer {
-        PhoneNormalizer::new(&DialingParams {
-            country: "DE".into(),
-            area_code: Some("89".into()),
-            main_number: Some("+49 89 452000".into()),
-        })
-        .unwrap()
-    }
 
     #[test]
     fn every_written_form_of_one_number_is_the_same_e164() {

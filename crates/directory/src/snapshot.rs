@@ -33,16 +33,6 @@ pub struct SnapshotMeta {
     pub content_hash: u64,
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        hash = (hash ^ u64::from(*b)).wrapping_mul(FNV_PRIME);
-    }
-    hash
-}
-
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -96,7 +86,7 @@ impl SnapshotStore {
             data,
             meta,
             partial,
-            hash: FNV_OFFSET,
+            hash: crate::fnv::OFFSET,
         })
     }
 
@@ -143,7 +133,7 @@ impl ContactSink for SnapshotWriter {
         let mut line =
             serde_json::to_vec(&contact).map_err(|e| SourceError::Snapshot(e.to_string()))?;
         line.push(b'\n');
-        self.hash = fnv1a(self.hash, &line);
+        self.hash = crate::fnv::extend(self.hash, &line);
         self.out
             .write_all(&line)
             .map_err(|e| SourceError::Snapshot(format!("{}: {e}", self.partial.display())))

@@ -128,16 +128,7 @@ pub fn number_pattern(text: &str, normalizer: &PhoneNormalizer) -> NumberPattern
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phone::DialingParams;
-
-    fn munich() -> PhoneNormalizer {
-        PhoneNormalizer::new(&DialingParams {
-            country: "DE".into(),
-            area_code: Some("89".into()),
-            main_number: Some("+49 89 452000".into()),
-        })
-        .unwrap()
-    }
+    use crate::phone::munich;
 
     #[test]
     fn words_exclusions_and_numbers() {

@@ -3,7 +3,7 @@
 use kontakt_api::{Address, Contact, Highlight, Phone, PhoneKind, SearchHit, SourceRef};
 
 use crate::Directory;
-use crate::phone::{DialingParams, PhoneNormalizer};
+use crate::phone::{PhoneNormalizer, munich};
 
 fn person(id: &str, name: &str) -> Contact {
     let mut parts = name.rsplitn(2, ' ');
@@ -39,15 +39,6 @@ fn phone(raw: &str) -> Phone {
         raw: raw.into(),
         e164: None,
     }
-}
-
-fn munich() -> PhoneNormalizer {
-    PhoneNormalizer::new(&DialingParams {
-        country: "DE".into(),
-        area_code: Some("89".into()),
-        main_number: Some("+49 89 452000".into()),
-    })
-    .unwrap()
 }
 
 fn directory() -> Directory {

@@ -13,7 +13,7 @@ use kontakt_api::{Address, Contact, Phone, SourceRef};
 use serde::Deserialize;
 
 use super::mapping::{ColumnMapping, FieldNames, Preset, phone_kind_of_label};
-use super::{LoadReport, SourceError, compose_name, content_id, default_refresh, non_empty};
+use super::{LoadReport, SourceError, compose_name, default_refresh, derived_id, non_empty};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -323,14 +323,8 @@ impl Columns {
             region: get(self.region),
             country: get(self.country),
         };
-        let id = get(self.id).unwrap_or_else(|| {
-            content_id(&[
-                &display_name,
-                emails.first().map_or("", String::as_str),
-                company.as_deref().unwrap_or(""),
-                phones.first().map_or("", |p| p.raw.as_str()),
-            ])
-        });
+        let id = get(self.id)
+            .unwrap_or_else(|| derived_id(&display_name, &emails, company.as_deref(), &phones));
         Some(Contact {
             id,
             source: source.clone(),

@@ -11,7 +11,7 @@ pub mod vcard;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kontakt_api::Contact;
+use kontakt_api::{Contact, Phone};
 use serde::Deserialize;
 
 pub use mapping::{ColumnMapping, PhoneColumn, Preset};
@@ -169,14 +169,27 @@ pub enum SourceError {
 /// A stable id for an entry without one: FNV-1a over what identifies the person, so the
 /// same row gets the same id on every refresh and every machine.
 pub fn content_id(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0x1f)) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    let hash = parts.iter().fold(crate::fnv::OFFSET, |hash, part| {
+        // A unit separator after each part, so ("ab", "c") and ("a", "bc") differ.
+        crate::fnv::extend(crate::fnv::extend(hash, part.as_bytes()), &[0x1f])
+    });
     format!("{hash:016x}")
+}
+
+/// The id of an entry whose source gives none: from its name, first email, company and
+/// first number, the same way for every source type.
+pub fn derived_id(
+    display_name: &str,
+    emails: &[String],
+    company: Option<&str>,
+    phones: &[Phone],
+) -> String {
+    content_id(&[
+        display_name,
+        emails.first().map_or("", String::as_str),
+        company.unwrap_or(""),
+        phones.first().map_or("", |p| p.raw.as_str()),
+    ])
 }
 
 /// Display name from parts, when the source has none: honorific, given, middle, surname.
@@ -211,6 +224,12 @@ mod tests {
             content_id(&["Anna", "a@b.c"])
         );
         assert_eq!(content_id(&["x"]).len(), 16);
+        // Ids derived this way are in snapshots and users' favourites: the value must never
+        // change (computed independently as FNV-1a of "Anna␟a@x.de␟␟␟").
+        assert_eq!(
+            content_id(&["Anna", "a@x.de", "", ""]),
+            "f175ec7554958a83"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use kontakt_api::{Address, Contact, Phone, PhoneKind, SourceRef};
 use serde::Deserialize;
 
-use super::{LoadReport, SourceError, compose_name, content_id, default_refresh, non_empty};
+use super::{LoadReport, SourceError, compose_name, default_refresh, derived_id, non_empty};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,14 +254,8 @@ impl Card {
             let v = unescape(&p.text());
             non_empty(v.trim_start_matches("urn:uuid:"))
         });
-        let id = uid.unwrap_or_else(|| {
-            content_id(&[
-                &display_name,
-                emails.first().map_or("", String::as_str),
-                company.as_deref().unwrap_or(""),
-                phones.first().map_or("", |p| p.raw.as_str()),
-            ])
-        });
+        let id =
+            uid.unwrap_or_else(|| derived_id(&display_name, &emails, company.as_deref(), &phones));
         Some(Contact {
             id,
             source: source.clone(),
@@ -399,6 +393,7 @@ fn property(line: &[u8]) -> Option<Property> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::content_id;
     use std::io::Write;
 
     fn load_bytes(bytes: &[u8]) -> (Vec<Contact>, LoadReport) {
