@@ -30,30 +30,21 @@ const HOST_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self';
 fn page(body: impl IntoResponse, csp: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    crate::web::security_headers(headers, HeaderValue::from_static(csp));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     response
 }
 
 fn script(source: &'static str, csp: &'static str) -> Response {
-    page(
-        (
-            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-            source,
-        ),
-        csp,
-    )
+    file("text/javascript; charset=utf-8", source, csp)
+}
+
+fn stylesheet(source: &'static str, csp: &'static str) -> Response {
+    file("text/css; charset=utf-8", source, csp)
+}
+
+fn file(content_type: &'static str, source: &'static str, csp: &'static str) -> Response {
+    page(([(header::CONTENT_TYPE, content_type)], source), csp)
 }
 
 /// `/auth-start` and `/auth-end`; `client_id` and the scope's Application ID URI come from
@@ -94,15 +85,7 @@ pub fn legal<S: Clone + Send + Sync + 'static>() -> Router<S> {
         )
         .route(
             "/legal.css",
-            get(|| async {
-                page(
-                    (
-                        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-                        LEGAL_CSS,
-                    ),
-                    LEGAL_CSP,
-                )
-            }),
+            get(|| async { stylesheet(LEGAL_CSS, LEGAL_CSP) }),
         )
 }
 
@@ -119,14 +102,6 @@ pub fn simulator<S: Clone + Send + Sync + 'static>() -> Router<S> {
         )
         .route(
             "/dev/teams-host.css",
-            get(|| async {
-                page(
-                    (
-                        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-                        HOST_CSS,
-                    ),
-                    HOST_CSP,
-                )
-            }),
+            get(|| async { stylesheet(HOST_CSS, HOST_CSP) }),
         )
 }

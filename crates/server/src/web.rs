@@ -164,15 +164,7 @@ impl Tab {
         );
         headers.insert(header::ETAG, asset.etag.clone());
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        headers.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
+        security_headers(headers, self.csp.clone());
         if self.hsts {
             headers.insert(
                 header::STRICT_TRANSPORT_SECURITY,
@@ -186,6 +178,20 @@ impl Tab {
         };
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     }
+}
+
+/// What every page and file the service serves carries: its Content-Security-Policy, no
+/// content sniffing, and no Referer (tab URLs and search pages must not leak elsewhere).
+pub(crate) fn security_headers(headers: &mut HeaderMap, csp: HeaderValue) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 impl Asset {

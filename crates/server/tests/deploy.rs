@@ -17,6 +17,20 @@ fn deploy(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The example configuration as an admin fills it in: their client id and tenant id in
+/// place of the all-zero placeholders.
+fn with_admin_ids(example: &str) -> String {
+    example
+        .replace(
+            "client_id = \"00000000-0000-0000-0000-000000000000\"",
+            &format!("client_id = \"{CLIENT_ID}\""),
+        )
+        .replace(
+            "\nid = \"00000000-0000-0000-0000-000000000000\"",
+            &format!("\nid = \"{TENANT_A}\""),
+        )
+}
+
 #[test]
 fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_errors() {
     let example = std::fs::read_to_string(deploy("kontakt.toml")).unwrap();
@@ -46,15 +60,7 @@ fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_
 
     // With the admin's ids, only what differs between this machine and the server is left:
     // the source file and the LDAP password, which exist only there.
-    let filled = example
-        .replace(
-            "client_id = \"00000000-0000-0000-0000-000000000000\"",
-            &format!("client_id = \"{CLIENT_ID}\""),
-        )
-        .replace(
-            "\nid = \"00000000-0000-0000-0000-000000000000\"",
-            &format!("\nid = \"{TENANT_A}\""),
-        );
+    let filled = with_admin_ids(&example);
     let (ok, report) = check(&filled);
     assert!(ok, "{report}");
     assert!(report.ends_with(": ok (2 warnings)\n"), "{report}");
@@ -83,16 +89,7 @@ fn the_server_refuses_to_start_in_production_mode_with_demo_features() {
     let csv = dir.path().join("crm.csv");
     std::fs::write(&csv, CSV_A).unwrap();
     let port = free_port();
-    let config = std::fs::read_to_string(deploy("kontakt.toml"))
-        .unwrap()
-        .replace(
-            "client_id = \"00000000-0000-0000-0000-000000000000\"",
-            &format!("client_id = \"{CLIENT_ID}\""),
-        )
-        .replace(
-            "\nid = \"00000000-0000-0000-0000-000000000000\"",
-            &format!("\nid = \"{TENANT_A}\""),
-        )
+    let config = with_admin_ids(&std::fs::read_to_string(deploy("kontakt.toml")).unwrap())
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
         .replace(
             "/var/lib/kontakt",

@@ -226,10 +226,7 @@ mod tests {
         assert_eq!(content_id(&["x"]).len(), 16);
         // Ids derived this way are in snapshots and users' favourites: the value must never
         // change (computed independently as FNV-1a of "Anna␟a@x.de␟␟␟").
-        assert_eq!(
-            content_id(&["Anna", "a@x.de", "", ""]),
-            "f175ec7554958a83"
-        );
+        assert_eq!(content_id(&["Anna", "a@x.de", "", ""]), "f175ec7554958a83");
     }
 
     #[test]
