@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 
-use crate::api::ApiError;
 use crate::i18n::*;
-use crate::session::{Connection, Host, StartError};
-use crate::teams;
+use crate::infra::api::ApiError;
+use crate::infra::session::{Connection, Host, StartError};
+use crate::infra::teams;
 use crate::view::Shell;
 
 #[component]
@@ -85,7 +85,10 @@ fn StartFailed(
     let detail = match &error {
         StartError::SignIn(d)
         | StartError::Api(
-            ApiError::Unauthorized(d) | ApiError::Rejected(d) | ApiError::Unexpected(d),
+            ApiError::Unauthorized(d)
+            | ApiError::NotRegistered(d)
+            | ApiError::Rejected(d)
+            | ApiError::Unexpected(d),
         ) => Some(d.clone()),
         StartError::ConsentNeeded(e) => Some(e.message.clone()),
         _ => None,
@@ -103,12 +106,15 @@ fn StartFailed(
         .into_any(),
         StartError::ConsentNeeded(_) => view! { <p>{t!(i18n, error_consent)}</p> }.into_any(),
         StartError::SignIn(_) => view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any(),
-        StartError::Api(e) => match crate::search::Failure::from(e) {
-            crate::search::Failure::Offline => {
+        StartError::Api(e) => match crate::state::search::Failure::from(e) {
+            crate::state::search::Failure::Offline => {
                 view! { <p>{t!(i18n, error_offline)}</p> }.into_any()
             }
-            crate::search::Failure::SignedOut => {
+            crate::state::search::Failure::SignedOut => {
                 view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any()
+            }
+            crate::state::search::Failure::NotRegistered => {
+                view! { <p>{t!(i18n, error_not_registered)}</p> }.into_any()
             }
             _ => view! { <p>{t!(i18n, error_service_down)}</p> }.into_any(),
         },
@@ -227,13 +233,14 @@ mod browser_tests {
     async fn a_failed_start_shows_the_technical_reason_for_the_it_department() {
         use crate::i18n::Locale;
         use crate::testing::{mount_in, settle, text};
-        let refused = StartError::Api(ApiError::Unauthorized(
+        let refused = StartError::Api(ApiError::NotRegistered(
             "your organisation (tenant 1234) is not registered with this service".into(),
         ));
         let root = mount_in(Locale::de, move || {
             view! { <StartFailed error=refused.clone() retry=|| () /> }
         });
         settle().await;
+        assert!(text(&root, "p").contains("nicht registriert"));
         assert_eq!(
             text(&root, ".detail"),
             "Details für Ihre IT-Abteilung: your organisation (tenant 1234) is not registered with this service"

@@ -1,18 +1,12 @@
 //! The Kontakt Teams tab: search the company's contact directories and call with one click.
 
-mod actions;
-mod api;
 mod app;
-mod device;
-mod perf;
-mod saved;
-mod search;
-mod session;
-mod settings;
-mod teams;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod fixtures;
+mod infra;
+mod state;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod testing;
-mod ui;
 mod view;
 
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -2,11 +2,14 @@
 
 use std::time::Duration;
 
-use kontakt_api::{Contact, Highlight, Phone, PhoneKind, SearchHit, SourceRef};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::i18n::{I18nContextProvider, Locale, use_i18n};
+use crate::infra::session::Session;
+use crate::infra::teams::Context;
+use crate::state::{Nav, Saved};
+use crate::view::home::SavedFocus;
 
 /// Mounts `view` into a fresh `<div>` in the test page and returns that element. The view
 /// stays mounted for the rest of the test run.
@@ -46,9 +49,24 @@ pub fn mount_in<V: IntoView + 'static>(
     })
 }
 
+/// Mounts `view` in `locale` under the state of a signed-in tab (`context` says what Teams
+/// allows), as the shell provides it.
+pub fn mount_with_state<V: IntoView + 'static>(
+    locale: Locale,
+    context: Context,
+    view: impl FnOnce() -> V + Clone + Send + Sync + 'static,
+) -> web_sys::HtmlElement {
+    mount_in(locale, move || {
+        crate::state::provide(Session::for_tests(context.clone()));
+        let (saved, nav) = (expect_context::<Saved>(), expect_context::<Nav>());
+        provide_context(SavedFocus::new(saved, nav));
+        view.clone()()
+    })
+}
+
 /// Lets effects run and the DOM catch up.
 pub async fn settle() {
-    crate::teams::sleep(Duration::from_millis(20)).await;
+    crate::infra::browser::sleep(Duration::from_millis(20)).await;
 }
 
 pub fn text(root: &web_sys::HtmlElement, selector: &str) -> String {
@@ -68,58 +86,4 @@ pub fn attr(root: &web_sys::HtmlElement, selector: &str, name: &str) -> Option<S
         .unwrap()
         .unwrap_or_else(|| panic!("nothing matches {selector}"))
         .get_attribute(name)
-}
-
-/// A contact as a directory source would deliver it.
-pub fn contact(id: &str, given: &str, surname: &str) -> Contact {
-    Contact {
-        id: format!("test:{id}"),
-        source: SourceRef {
-            id: "test".into(),
-            name: "Test directory".into(),
-        },
-        display_name: format!("{given} {surname}"),
-        given_name: Some(given.into()),
-        surname: Some(surname.into()),
-        company: Some("Contoso".into()),
-        department: Some("Einkauf".into()),
-        job_title: Some("Einkäuferin".into()),
-        emails: vec![format!("{}@contoso.example", given.to_lowercase())],
-        phones: vec![
-            Phone {
-                kind: PhoneKind::Fax,
-                raw: "089 1234-99".into(),
-                e164: Some("+4989123499".into()),
-            },
-            Phone {
-                kind: PhoneKind::Business,
-                raw: "089 1234-56".into(),
-                e164: Some("+49891234056".into()),
-            },
-        ],
-        address: None,
-        upn: None,
-    }
-}
-
-pub fn hit(contact: Contact, name_ranges: Vec<[u32; 2]>) -> SearchHit {
-    SearchHit {
-        contact,
-        score: 1.0,
-        highlights: vec![Highlight {
-            field: "display_name".into(),
-            ranges: name_ranges,
-        }],
-    }
-}
-
-/// Loads the real Teams library (the file the app ships) into the test page, once.
-pub fn load_teams_library() {
-    let loaded = js_sys::Reflect::has(&js_sys::global(), &"microsoftTeams".into()).unwrap_or(false);
-    if !loaded {
-        js_sys::eval(include_str!(
-            "../node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js"
-        ))
-        .expect("the Teams library loads");
-    }
 }

@@ -65,13 +65,7 @@ mod tests {
             display_name: name.into(),
             given_name: given.map(Into::into),
             surname: surname.map(Into::into),
-            company: None,
-            department: None,
-            job_title: None,
-            emails: vec![],
-            phones: vec![],
-            address: None,
-            upn: None,
+            ..Contact::default()
         }
     }
 

@@ -1,47 +1,39 @@
 use kontakt_api::{Address, Contact, Phone, PhoneKind};
+use leptos::html::H2;
 use leptos::prelude::*;
 
 use super::avatar::Avatar;
 use super::icons::{BackIcon, CallIcon, ChatIcon, CopyIcon, MailIcon, PersonCallIcon};
 use super::pin::PinButton;
-use crate::actions;
-use crate::device::Use;
 use crate::i18n::*;
-use crate::ui::{Toast, Ui};
+use crate::infra::browser;
+use crate::state::{Action, Actions, Nav};
 
 /// Everything about one contact, and what can be done with it.
 #[component]
-pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
+pub fn ContactDetails(contact: Contact) -> impl IntoView {
     let i18n = use_i18n();
+    let (nav, actions) = (expect_context::<Nav>(), expect_context::<Actions>());
     let role = [contact.job_title.clone(), contact.company.clone()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" · ");
-    let person_actions = contact.upn.clone().map(|upn| {
-        let session = ui.session.get_value();
+    let person_actions = contact.upn.is_some().then(|| {
         let call_contact = contact.clone();
         let chat_contact = contact.clone();
-        let chat_upn = upn.clone();
-        let chat_session = session.clone();
         view! {
             <div class="person-actions">
-                {ui.caps.teams_calls.then(|| view! {
+                {actions.caps.teams_calls.then(|| view! {
                     <button class="button primary" type="button" on:click=move |_| {
-                        let (session, person) = (session.clone(), call_contact.clone());
-                        ui.act_on(&call_contact, Use::Called, Toast::CallStarted, async move {
-                            actions::call_person(&session, &person).await
-                        });
+                        actions.run(Action::CallPerson(call_contact.clone()));
                     }>
                         <PersonCallIcon />
                         {t_string!(i18n, call_person)}
                     </button>
                 })}
                 <button class="button" type="button" on:click=move |_| {
-                    let (session, upn) = (chat_session.clone(), chat_upn.clone());
-                    ui.act_on(&chat_contact, Use::Chatted, Toast::ChatOpened, async move {
-                        actions::chat(&session, &upn).await
-                    });
+                    actions.run(Action::Chat(chat_contact.clone()));
                 }>
                     <ChatIcon />
                     {t_string!(i18n, chat)}
@@ -51,44 +43,48 @@ pub fn ContactDetails(ui: Ui, contact: Contact) -> impl IntoView {
     });
     let dialable = contact.phones.iter().any(|p| p.e164.is_some());
     let source_name = contact.source.name.clone();
+    // Focus lands on the name, so screen readers start there.
+    let name = NodeRef::<H2>::new();
+    browser::focus(name);
     view! {
         <section class="details" aria-labelledby="details-name">
-            <button class="button subtle back-button" type="button" on:click=move |_| ui.close_details()>
+            <button class="button subtle back-button" type="button" on:click=move |_| nav.back_to_search()>
                 <BackIcon />
                 {t_string!(i18n, back)}
             </button>
             <header class="details-header">
                 <Avatar contact=contact.clone() />
                 <div class="details-title">
-                    <h2 id="details-name" tabindex="-1">{contact.display_name.clone()}</h2>
+                    <h2 id="details-name" tabindex="-1" node_ref=name>{contact.display_name.clone()}</h2>
                     {(!role.is_empty()).then(|| view! { <p class="details-role">{role}</p> })}
                     {contact.department.clone().map(|d| view! { <p class="details-department">{d}</p> })}
                 </div>
-                <PinButton ui=ui contact=contact.clone() labelled=true />
+                <PinButton contact=contact.clone() labelled=true />
             </header>
             {person_actions}
             {(!contact.phones.is_empty()).then(|| view! {
                 <h3>{t_string!(i18n, phone_numbers)}</h3>
-                {(!ui.caps.pstn && dialable).then(|| view! { <p class="note">{t_string!(i18n, pstn_not_allowed)}</p> })}
+                {(!actions.caps.pstn && dialable).then(|| view! { <p class="note">{t_string!(i18n, pstn_not_allowed)}</p> })}
                 <ul class="detail-list">
-                    {contact.phones.iter().cloned().map(|p| view! { <PhoneRow ui=ui contact=contact.clone() phone=p /> }).collect_view()}
+                    {contact.phones.iter().cloned().map(|p| view! { <PhoneRow contact=contact.clone() phone=p /> }).collect_view()}
                 </ul>
             })}
             {(!contact.emails.is_empty()).then(|| view! {
                 <h3>{t_string!(i18n, emails)}</h3>
                 <ul class="detail-list">
-                    {contact.emails.iter().cloned().map(|e| view! { <EmailRow ui=ui contact=contact.clone() email=e /> }).collect_view()}
+                    {contact.emails.iter().cloned().map(|e| view! { <EmailRow contact=contact.clone() email=e /> }).collect_view()}
                 </ul>
             })}
-            {contact.address.clone().filter(|a| !a.is_empty()).map(|a| view! { <AddressBlock ui=ui address=a /> })}
+            {contact.address.clone().filter(|a| !a.is_empty()).map(|a| view! { <AddressBlock address=a /> })}
             <p class="source">{t_string!(i18n, from_source, source = source_name.clone()).to_string()}</p>
         </section>
     }
 }
 
 #[component]
-fn PhoneRow(ui: Ui, contact: Contact, phone: Phone) -> impl IntoView {
+fn PhoneRow(contact: Contact, phone: Phone) -> impl IntoView {
     let i18n = use_i18n();
+    let actions = expect_context::<Actions>();
     let kind = move || match phone.kind {
         PhoneKind::Business => t_string!(i18n, kind_business),
         PhoneKind::Mobile => t_string!(i18n, kind_mobile),
@@ -97,7 +93,7 @@ fn PhoneRow(ui: Ui, contact: Contact, phone: Phone) -> impl IntoView {
         PhoneKind::Other => t_string!(i18n, kind_other),
     };
     let raw = phone.raw.clone();
-    let callable = phone.e164.is_some() && ui.caps.pstn && phone.kind != PhoneKind::Fax;
+    let callable = phone.e164.is_some() && actions.caps.pstn && phone.kind != PhoneKind::Fax;
     let call_label = raw.clone();
     let copy_label = raw.clone();
     let copy_text = phone.e164.clone().unwrap_or_else(|| raw.clone());
@@ -118,31 +114,29 @@ fn PhoneRow(ui: Ui, contact: Contact, phone: Phone) -> impl IntoView {
                             aria-label=t_string!(i18n, call_number, number = label.clone()).to_string()
                             title=t_string!(i18n, call_number, number = call_label.clone()).to_string()
                             on:click=move |_| {
-                                let (session, phone) = (ui.session.get_value(), call_phone.clone());
-                                ui.act_on(&contact, Use::Called, Toast::CallStarted, async move {
-                                    actions::call_number(&session, &phone).await
-                                });
+                                actions.run(Action::CallNumber(contact.clone(), call_phone.clone()));
                             }
                         >
                             <CallIcon />
                         </button>
                     }
                 })}
-                <CopyButton ui=ui text=copy_text label=copy_label />
+                <CopyButton text=copy_text label=copy_label />
             </div>
         </li>
     }
 }
 
 #[component]
-fn EmailRow(ui: Ui, contact: Contact, email: String) -> impl IntoView {
+fn EmailRow(contact: Contact, email: String) -> impl IntoView {
     let i18n = use_i18n();
+    let actions = expect_context::<Actions>();
     let href = format!("mailto:{email}");
     let label = email.clone();
     // The mail program opens outside the tab: writing is as good as it gets for "mailed".
     let mailed = {
         let contact = contact.clone();
-        move |_| ui.saved.record(contact.clone(), Use::Mailed)
+        move |_| actions.run(Action::Mailed(contact.clone()))
     };
     view! {
         <li class="detail-row">
@@ -159,14 +153,14 @@ fn EmailRow(ui: Ui, contact: Contact, email: String) -> impl IntoView {
                 >
                     <MailIcon />
                 </a>
-                <CopyButton ui=ui text=email.clone() label=email />
+                <CopyButton text=email.clone() label=email />
             </div>
         </li>
     }
 }
 
 #[component]
-fn AddressBlock(ui: Ui, address: Address) -> impl IntoView {
+fn AddressBlock(address: Address) -> impl IntoView {
     let i18n = use_i18n();
     let city_line = [address.postal_code.clone(), address.city.clone()]
         .into_iter()
@@ -191,15 +185,16 @@ fn AddressBlock(ui: Ui, address: Address) -> impl IntoView {
                 {lines.into_iter().map(|l| view! { <span class="address-line">{l}</span> }).collect_view()}
             </address>
             <div class="detail-actions">
-                <CopyButton ui=ui text=text label=label />
+                <CopyButton text=text label=label />
             </div>
         </div>
     }
 }
 
 #[component]
-fn CopyButton(ui: Ui, text: String, label: String) -> impl IntoView {
+fn CopyButton(text: String, label: String) -> impl IntoView {
     let i18n = use_i18n();
+    let actions = expect_context::<Actions>();
     let title_label = label.clone();
     view! {
         <button
@@ -207,10 +202,7 @@ fn CopyButton(ui: Ui, text: String, label: String) -> impl IntoView {
             type="button"
             aria-label=t_string!(i18n, copy_value, value = label.clone()).to_string()
             title=t_string!(i18n, copy_value, value = title_label.clone()).to_string()
-            on:click=move |_| {
-                let text = text.clone();
-                ui.act(Toast::Copied, async move { actions::copy(&text).await });
-            }
+            on:click=move |_| actions.run(Action::Copy(text.clone()))
         >
             <CopyIcon />
         </button>
@@ -222,14 +214,13 @@ mod browser_tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-    use crate::session::Session;
-    use crate::teams::Context;
-    use crate::testing::{attr, contact, count, mount_in, settle, text};
+    use crate::fixtures::contact;
+    use crate::infra::teams::Context;
+    use crate::testing::{attr, count, mount_with_state, settle, text};
 
     fn details(locale: Locale, context: Context, contact: Contact) -> web_sys::HtmlElement {
-        mount_in(locale, move || {
-            let ui = Ui::new(Session::for_tests(context.clone()));
-            view! { <ContactDetails ui=ui contact=contact.clone() /> }
+        mount_with_state(locale, context, move || {
+            view! { <ContactDetails contact=contact.clone() /> }
         })
     }
 

@@ -1,24 +1,29 @@
 //! "This device": the settings, what Kontakt keeps on this device and how it is protected,
 //! and a button that removes all of it.
 
+use leptos::html::{Button, H2};
 use leptos::prelude::*;
 
 use super::icons::BackIcon;
-use crate::device::MAX_RECENTS;
 use crate::i18n::*;
-use crate::saved::StoreState;
-use crate::settings::Settings;
-use crate::ui::{SEARCH_ID, Ui, focus_later};
+use crate::infra::browser;
+use crate::infra::device::MAX_RECENTS;
+use crate::infra::settings::Settings;
+use crate::state::saved::StoreState;
+use crate::state::{Nav, Saved};
 
 #[component]
-pub fn DevicePanel(ui: Ui) -> impl IntoView {
+pub fn DevicePanel() -> impl IntoView {
     let i18n = use_i18n();
-    let saved = ui.saved;
+    let (saved, nav) = (expect_context::<Saved>(), expect_context::<Nav>());
     let confirming = RwSignal::new(false);
-    let close = move |_| {
-        ui.device_panel.set(false);
-        focus_later(SEARCH_ID);
-    };
+    let (title, wipe, wipe_yes) = (
+        NodeRef::<H2>::new(),
+        NodeRef::<Button>::new(),
+        NodeRef::<Button>::new(),
+    );
+    browser::focus(title);
+    let close = move |_| nav.back_to_search();
     let set = move |change: fn(&mut Settings, bool)| {
         move |ev| {
             let mut settings = saved.settings.get_untracked();
@@ -34,7 +39,7 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                 <BackIcon />
                 {t_string!(i18n, close)}
             </button>
-            <h2 id="device-title" tabindex="-1">{t_string!(i18n, device_button)}</h2>
+            <h2 id="device-title" tabindex="-1" node_ref=title>{t_string!(i18n, device_button)}</h2>
 
             <h3>{t_string!(i18n, display_title)}</h3>
             <label class="check">
@@ -78,17 +83,16 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                     <div class="confirm" role="group" aria-labelledby="wipe-question">
                         <p id="wipe-question">{t_string!(i18n, wipe_confirm)}</p>
                         <div class="button-row">
-                            <button id="wipe-yes" class="button danger" type="button" on:click=move |_| {
+                            <button id="wipe-yes" node_ref=wipe_yes class="button danger" type="button" on:click=move |_| {
                                 confirming.set(false);
                                 saved.wipe();
-                                ui.device_panel.set(false);
-                                focus_later(SEARCH_ID);
+                                nav.back_to_search();
                             }>
                                 {t_string!(i18n, wipe_yes)}
                             </button>
                             <button class="button" type="button" on:click=move |_| {
                                 confirming.set(false);
-                                focus_later("wipe");
+                                browser::focus(wipe);
                             }>
                                 {t_string!(i18n, cancel)}
                             </button>
@@ -98,9 +102,9 @@ pub fn DevicePanel(ui: Ui) -> impl IntoView {
                 .into_any()
             } else {
                 view! {
-                    <button id="wipe" class="button danger" type="button" on:click=move |_| {
+                    <button id="wipe" node_ref=wipe class="button danger" type="button" on:click=move |_| {
                         confirming.set(true);
-                        focus_later("wipe-yes");
+                        browser::focus(wipe_yes);
                     }>
                         {t_string!(i18n, wipe)}
                     </button>

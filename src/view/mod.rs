@@ -1,10 +1,11 @@
-//! Components. Data flows one way: session → search state → these views.
+//! Components. Data flows one way: session → state (`crate::state`, from context) → these
+//! views.
 
 mod avatar;
 mod details;
 mod device;
 mod highlight;
-mod home;
+pub mod home;
 mod icons;
 mod pin;
 mod results;

@@ -3,14 +3,13 @@ use leptos::prelude::*;
 
 use super::icons::StarIcon;
 use crate::i18n::*;
-use crate::saved::StoreState;
-use crate::ui::Ui;
+use crate::state::Saved;
+use crate::state::saved::StoreState;
 
 /// The star: pins a contact to the favourites or removes it (a toggle button). Hidden when
 /// this browser cannot keep favourites.
 #[component]
 pub fn PinButton(
-    ui: Ui,
     contact: Contact,
     /// Show the word next to the star (details), not just the star (lists).
     #[prop(optional)]
@@ -20,11 +19,12 @@ pub fn PinButton(
     untabbable: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let saved = expect_context::<Saved>();
     let id = contact.id.clone();
-    let pinned = Memo::new(move |_| ui.saved.is_pinned(&id));
+    let pinned = Memo::new(move |_| saved.is_pinned(&id));
     let (label_name, title_name) = (contact.display_name.clone(), contact.display_name.clone());
     view! {
-        <Show when=move || ui.saved.state.get() != StoreState::Unavailable>
+        <Show when=move || saved.state.get() != StoreState::Unavailable>
             {
                 let contact = contact.clone();
                 let (label_name, title_name) = (label_name.clone(), title_name.clone());
@@ -50,7 +50,7 @@ pub fn PinButton(
                         }
                         on:click=move |ev| {
                             ev.stop_propagation();
-                            ui.saved.toggle_pin(contact.clone());
+                            saved.toggle_pin(contact.clone());
                         }
                     >
                         {move || view! { <StarIcon filled=pinned.get() /> }}

@@ -1,54 +1,63 @@
 use leptos::prelude::*;
 
+use super::home::SavedFocus;
+use super::results::{RESULTS_ID, row_id};
 use crate::i18n::*;
-use crate::search::Phase;
-use crate::ui::{RESULTS_ID, SEARCH_ID, Ui, row_id};
+use crate::state::search::Phase;
+use crate::state::{Action, Actions, Nav, Search};
+
+/// The search field's id, for its label.
+const SEARCH_ID: &str = "search";
 
 /// The search field: an ARIA combobox whose popup is the result grid. Focus stays in the
 /// field; the highlighted row is announced through `aria-activedescendant`.
 #[component]
-pub fn SearchBox(ui: Ui) -> impl IntoView {
+pub fn SearchBox() -> impl IntoView {
     let i18n = use_i18n();
+    let (search, nav, actions, saved_focus) = (
+        expect_context::<Search>(),
+        expect_context::<Nav>(),
+        expect_context::<Actions>(),
+        expect_context::<SavedFocus>(),
+    );
+    // The highlighted row, or the first one.
+    let current = move || search.hit(nav.active.get_untracked().unwrap_or(0));
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let ctrl = ev.ctrl_key() || ev.meta_key();
         match ev.key().as_str() {
             // With nothing typed, ↓ goes on to the favourites and recents.
-            "ArrowDown" if ui.search.query.with_untracked(|q| q.trim().is_empty()) => {
+            "ArrowDown" if search.query.with_untracked(|q| q.trim().is_empty()) => {
                 ev.prevent_default();
-                super::home::focus_first_saved();
+                saved_focus.first();
             }
             "ArrowDown" => {
                 ev.prevent_default();
-                ui.move_active(1);
+                nav.move_active(1, search.hit_count());
             }
             "ArrowUp" => {
                 ev.prevent_default();
-                ui.move_active(-1);
+                nav.move_active(-1, search.hit_count());
             }
             "Enter" if ctrl => {
                 ev.prevent_default();
-                if let Some(hit) = ui.current() {
-                    ui.call_best(&hit.contact);
+                if let Some(hit) = current() {
+                    actions.run(Action::CallBest(hit.contact));
                 }
             }
             "Enter" => {
                 ev.prevent_default();
-                if let Some(hit) = ui.current() {
-                    ui.open_contact(hit.contact);
+                if let Some(hit) = current() {
+                    actions.run(Action::Open(hit.contact));
                 }
             }
-            "Escape" if !ui.search.query.get_untracked().is_empty() => {
+            "Escape" if !search.query.get_untracked().is_empty() => {
                 ev.prevent_default();
-                ui.search.clear();
+                search.clear();
             }
             _ => {}
         }
     };
-    let expanded = move || {
-        ui.search
-            .response
-            .with(|r| r.as_ref().is_some_and(|r| !r.hits.is_empty()))
-    };
+    let expanded = move || search.hit_count() > 0;
     view! {
         <div class="search-bar">
             <label class="visually-hidden" for=SEARCH_ID>{t_string!(i18n, search_label)}</label>
@@ -58,6 +67,7 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
                 </svg>
                 <input
                     id=SEARCH_ID
+                    node_ref=nav.search_field
                     class="search-input"
                     type="text"
                     role="combobox"
@@ -65,28 +75,28 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
                     aria-haspopup="grid"
                     aria-controls=RESULTS_ID
                     aria-expanded=move || expanded().to_string()
-                    aria-activedescendant=move || ui.active.get().map(|i| format!("{}-name", row_id(i)))
+                    aria-activedescendant=move || nav.active.get().map(|i| format!("{}-name", row_id(i)))
                     aria-describedby="search-help"
                     autocomplete="off"
                     spellcheck="false"
                     autofocus
                     placeholder=t_string!(i18n, search_placeholder)
-                    prop:value=move || ui.search.query.get()
+                    prop:value=move || search.query.get()
                     on:input=move |ev| {
-                        crate::perf::mark_input();
-                        ui.search.set_query(event_target_value(&ev));
+                        crate::infra::perf::mark_input();
+                        search.set_query(event_target_value(&ev));
                     }
                     on:keydown=on_keydown
                 />
-                <Show when=move || !ui.search.query.get().is_empty()>
+                <Show when=move || !search.query.get().is_empty()>
                     <button
                         class="clear-button"
                         type="button"
                         aria-label=t_string!(i18n, clear_search)
                         title=t_string!(i18n, clear_search)
                         on:click=move |_| {
-                            ui.search.clear();
-                            crate::ui::focus_later(SEARCH_ID);
+                            search.clear();
+                            nav.focus_search();
                         }
                     >
                         <svg viewBox="0 0 20 20" aria-hidden="true">
@@ -96,7 +106,7 @@ pub fn SearchBox(ui: Ui) -> impl IntoView {
                 </Show>
             </div>
             <p id="search-help" class="visually-hidden">{t_string!(i18n, search_help)}</p>
-            <div class="progress" class:active=move || ui.search.phase.get() == Phase::Loading></div>
+            <div class="progress" class:active=move || search.phase.get() == Phase::Loading></div>
         </div>
     }
 }

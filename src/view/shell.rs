@@ -4,15 +4,15 @@ use wasm_bindgen::prelude::Closure;
 
 use super::details::ContactDetails;
 use super::device::DevicePanel;
-use super::home::Home;
+use super::home::{Home, SavedFocus};
 use super::icons::ShieldIcon;
 use super::results::ResultGrid;
 use super::search_box::SearchBox;
 use super::status::Status;
 use super::toast::Toasts;
 use crate::i18n::*;
-use crate::session::Session;
-use crate::ui::{SEARCH_ID, Ui, focus_later};
+use crate::infra::session::Session;
+use crate::state::{self, Feedback, Nav, Saved, Screen};
 
 /// The whole tab once signed in: header, search, then favourites and recents, results,
 /// a contact's details or the device panel; messages at the bottom.
@@ -20,24 +20,27 @@ use crate::ui::{SEARCH_ID, Ui, focus_later};
 pub fn Shell(session: Session) -> impl IntoView {
     let i18n = use_i18n();
     let demo = session.demo;
-    let ui = Ui::new(session);
-    install_shortcuts(ui);
-    // Only a change between "nothing typed" and "something typed" swaps the view; a keystroke
-    // must not rebuild the result list before its request has even been sent.
-    let typed = Memo::new(move |_| !ui.search.query.with(|q| q.trim().is_empty()));
-    let elsewhere = move || ui.device_panel.get() || ui.open.with(Option::is_some);
-    let main = move || {
-        if ui.device_panel.get() {
-            return view! { <DevicePanel ui=ui /> }.into_any();
-        }
-        match ui.open.get() {
-            Some(contact) => view! { <ContactDetails ui=ui contact=contact /> }.into_any(),
-            None if !typed.get() => view! { <Home ui=ui /> }.into_any(),
-            None => view! { <ResultGrid ui=ui /> }.into_any(),
-        }
+    state::provide(session);
+    let (nav, saved, feedback) = (
+        expect_context::<Nav>(),
+        expect_context::<Saved>(),
+        expect_context::<Feedback>(),
+    );
+    provide_context(SavedFocus::new(saved, nav));
+    install_shortcuts(nav);
+    let on_search = move || {
+        nav.screen
+            .with(|s| matches!(s, Screen::Home | Screen::Results))
     };
+    let main = move || match nav.screen.get() {
+        Screen::Home => view! { <Home /> }.into_any(),
+        Screen::Results => view! { <ResultGrid /> }.into_any(),
+        Screen::Contact(contact) => view! { <ContactDetails contact=*contact /> }.into_any(),
+        Screen::Device => view! { <DevicePanel /> }.into_any(),
+    };
+    let device_open = move || nav.screen.with(|s| *s == Screen::Device);
     view! {
-        <div class="shell" class:compact=move || ui.saved.settings.get().compact>
+        <div class="shell" class:compact=move || saved.settings.get().compact>
             <header class="topbar">
                 <h1 class="app-name">{t_string!(i18n, app_name)}</h1>
                 {demo.then(|| view! {
@@ -49,30 +52,33 @@ pub fn Shell(session: Session) -> impl IntoView {
                     id="device-button"
                     class="button subtle device-button"
                     type="button"
-                    aria-pressed=move || ui.device_panel.get().to_string()
+                    aria-pressed=move || device_open().to_string()
                     on:click=move |_| {
-                        let open = !ui.device_panel.get_untracked();
-                        ui.device_panel.set(open);
-                        focus_later(if open { "device-title" } else { SEARCH_ID });
+                        if device_open() {
+                            nav.back_to_search();
+                        } else {
+                            nav.show(Screen::Device);
+                        }
                     }
                 >
                     <ShieldIcon />
                     <span class="device-button-label">{t_string!(i18n, device_button)}</span>
                 </button>
             </header>
-            <div class:hidden=elsewhere>
-                <SearchBox ui=ui />
-                <Status ui=ui />
+            <div class:hidden=move || !on_search()>
+                <SearchBox />
+                <Status />
             </div>
             {main}
-            <p id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || ui.announcement.get()}</p>
-            <Toasts ui=ui />
+            <p id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || feedback.announcement.get()}</p>
+            <Toasts />
         </div>
     }
 }
 
-/// `/` and Ctrl+K jump to the search field from anywhere; Esc leaves the details.
-fn install_shortcuts(ui: Ui) {
+/// `/` and Ctrl+K jump to the search field from anywhere; Esc leaves the details and the
+/// device panel.
+fn install_shortcuts(nav: Nav) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -87,18 +93,13 @@ fn install_shortcuts(ui: Ui) {
                 });
             let key = ev.key();
             let ctrl = ev.ctrl_key() || ev.meta_key();
-            if (key == "/" && !typing) || (ctrl && key.eq_ignore_ascii_case("k")) {
+            let elsewhere = nav
+                .screen
+                .with_untracked(|s| matches!(s, Screen::Contact(_) | Screen::Device));
+            let jump = (key == "/" && !typing) || (ctrl && key.eq_ignore_ascii_case("k"));
+            if jump || (key == "Escape" && elsewhere) {
                 ev.prevent_default();
-                ui.open.set(None);
-                ui.device_panel.set(false);
-                focus_later(SEARCH_ID);
-            } else if key == "Escape" && ui.device_panel.get_untracked() {
-                ev.prevent_default();
-                ui.device_panel.set(false);
-                focus_later(SEARCH_ID);
-            } else if key == "Escape" && ui.open.get_untracked().is_some() {
-                ev.prevent_default();
-                ui.close_details();
+                nav.back_to_search();
             }
         });
     let _ = window.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());

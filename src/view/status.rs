@@ -1,22 +1,21 @@
 use leptos::prelude::*;
 
 use crate::i18n::*;
-use crate::search::{Failure, Phase};
-use crate::ui::Ui;
+use crate::state::Search;
+use crate::state::search::{Failure, Phase};
 
 /// The line under the search box — counts, no results, errors — announced politely to
 /// screen readers. Its height is reserved, so nothing below jumps when it changes.
 #[component]
-pub fn Status(ui: Ui) -> impl IntoView {
+pub fn Status() -> impl IntoView {
     let i18n = use_i18n();
+    let search = expect_context::<Search>();
     let content = move || {
-        let phase = ui.search.phase.get();
-        let response = ui.search.response.get();
+        let phase = search.phase.get();
+        let response = search.response.get();
         match (phase, response) {
             (Phase::Idle, _) => ().into_any(),
-            (Phase::Failed(failure), _) => {
-                view! { <ErrorState failure=failure ui=ui /> }.into_any()
-            }
+            (Phase::Failed(failure), _) => view! { <ErrorState failure=failure /> }.into_any(),
             (Phase::Loading, None) => {
                 view! { <p class="count">{t_string!(i18n, loading)}</p> }.into_any()
             }
@@ -48,12 +47,14 @@ pub fn Status(ui: Ui) -> impl IntoView {
 }
 
 #[component]
-fn ErrorState(failure: Failure, ui: Ui) -> impl IntoView {
+fn ErrorState(failure: Failure) -> impl IntoView {
     let i18n = use_i18n();
+    let search = expect_context::<Search>();
     let message = match failure {
         Failure::Offline => t_string!(i18n, error_offline).into_any(),
         Failure::ServiceDown => t_string!(i18n, error_service_down).into_any(),
         Failure::SignedOut => t_string!(i18n, error_signed_out).into_any(),
+        Failure::NotRegistered => t_string!(i18n, error_not_registered).into_any(),
         Failure::ConsentNeeded => t_string!(i18n, error_consent).into_any(),
         Failure::RateLimited => t_string!(i18n, error_rate_limited).into_any(),
         Failure::Other(detail) => t_string!(i18n, error_other, detail = detail)
@@ -63,7 +64,7 @@ fn ErrorState(failure: Failure, ui: Ui) -> impl IntoView {
     view! {
         <div class="error-state" role="alert">
             <p>{message}</p>
-            <button class="button" type="button" on:click=move |_| ui.search.retry()>{t_string!(i18n, retry)}</button>
+            <button class="button" type="button" on:click=move |_| search.retry()>{t_string!(i18n, retry)}</button>
         </div>
     }
 }
@@ -76,24 +77,24 @@ mod browser_tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-    use crate::session::Session;
-    use crate::teams::Context;
-    use crate::testing::{contact, count, hit, mount_in, settle, text};
+    use crate::fixtures::{contact, hit};
+    use crate::infra::teams::Context;
+    use crate::testing::{count, mount_with_state, settle, text};
 
     fn status(locale: Locale, phase: Phase, total: u64, shown: usize) -> web_sys::HtmlElement {
-        mount_in(locale, move || {
-            let ui = Ui::new(Session::for_tests(Context::default()));
+        mount_with_state(locale, Context::default(), move || {
+            let search = expect_context::<Search>();
             let hits = (0..shown)
                 .map(|i| hit(contact(&i.to_string(), "Anna", "Berg"), vec![]))
                 .collect();
-            ui.search.query.set("berg".into());
-            ui.search.response.set(Some(Arc::new(SearchResponse {
+            search.query.set("berg".into());
+            search.response.set(Some(Arc::new(SearchResponse {
                 query: "berg".into(),
                 total,
                 hits,
             })));
-            ui.search.phase.set(phase.clone());
-            view! { <Status ui=ui /> }
+            search.phase.set(phase.clone());
+            view! { <Status /> }
         })
     }
 
@@ -130,6 +131,7 @@ mod browser_tests {
             (Locale::en, Failure::ServiceDown, "not available"),
             (Locale::de, Failure::ServiceDown, "nicht erreichbar"),
             (Locale::en, Failure::SignedOut, "Signing in failed"),
+            (Locale::de, Failure::NotRegistered, "nicht registriert"),
             (Locale::de, Failure::ConsentNeeded, "Zustimmung"),
             (Locale::en, Failure::RateLimited, "Too many searches"),
             (Locale::en, Failure::Other("HTTP 418".into()), "HTTP 418"),

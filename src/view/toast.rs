@@ -1,15 +1,16 @@
 use leptos::prelude::*;
 
-use crate::actions::ActionError;
 use crate::i18n::*;
-use crate::ui::{Toast, Ui};
+use crate::infra::actions::ActionError;
+use crate::state::{Feedback, Toast};
 
 /// Confirmations and action errors, at the bottom, read out by screen readers.
 #[component]
-pub fn Toasts(ui: Ui) -> impl IntoView {
+pub fn Toasts() -> impl IntoView {
     let i18n = use_i18n();
+    let feedback = expect_context::<Feedback>();
     let text = move || {
-        ui.toast.get().map(|(_, toast)| match toast {
+        feedback.toast.get().map(|(_, toast)| match toast {
             Toast::Copied => t_string!(i18n, toast_copied).to_string(),
             Toast::CallStarted => t_string!(i18n, toast_call_started).to_string(),
             Toast::ChatOpened => t_string!(i18n, toast_chat_opened).to_string(),
@@ -26,7 +27,8 @@ pub fn Toasts(ui: Ui) -> impl IntoView {
         })
     };
     let failed = move || {
-        ui.toast
+        feedback
+            .toast
             .get()
             .is_some_and(|(_, t)| matches!(t, Toast::Failed(_)))
     };

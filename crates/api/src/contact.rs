@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One person or function (reception, hotline) from one contact source.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     /// Stable across refreshes: `{source id}:{entry id}`.
@@ -32,14 +32,14 @@ pub struct Contact {
 }
 
 /// Which configured source a contact came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceRef {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Phone {
     pub kind: PhoneKind,
@@ -62,6 +62,17 @@ pub enum PhoneKind {
     Other,
 }
 
+impl Phone {
+    /// A number as a source wrote it; the directory fills in `e164`.
+    pub fn new(kind: PhoneKind, raw: impl Into<String>) -> Self {
+        Phone {
+            kind,
+            raw: raw.into(),
+            e164: None,
+        }
+    }
+}
+
 impl PhoneKind {
     /// Which number to offer first when there is one call button: people in an office
     /// directory are reached at work first, on the move second, never by fax.
@@ -76,7 +87,7 @@ impl PhoneKind {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,11 +134,7 @@ mod tests {
     use super::*;
 
     fn phone(kind: PhoneKind, raw: &str) -> Phone {
-        Phone {
-            kind,
-            raw: raw.into(),
-            e164: None,
-        }
+        Phone::new(kind, raw)
     }
 
     fn contact(phones: Vec<Phone>) -> Contact {
@@ -138,15 +145,8 @@ mod tests {
                 name: "S".into(),
             },
             display_name: "Anna Berg".into(),
-            given_name: None,
-            surname: None,
-            company: None,
-            department: None,
-            job_title: None,
-            emails: vec![],
             phones,
-            address: None,
-            upn: None,
+            ..Contact::default()
         }
     }
 

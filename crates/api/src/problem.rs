@@ -22,14 +22,16 @@ fn about_blank() -> String {
     "about:blank".into()
 }
 
-/// Stable reasons a request failed.
+/// Stable reasons a request failed. The one table of what each means in HTTP: the service
+/// answers with [`ProblemCode::status`], the tab reads the code (or, for an error page
+/// without one, [`ProblemCode::of_status`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     /// No `Authorization: Bearer` header, or a token that is not valid for this service.
     Unauthorized,
-    /// The token is valid but the tenant is not registered with this service.
+    /// The token is valid but its organisation (tenant) is not registered with this service.
     UnknownTenant,
     /// A query parameter or body is malformed or out of bounds.
     BadRequest,
@@ -46,8 +48,70 @@ pub enum ProblemCode {
     Unknown,
 }
 
+impl ProblemCode {
+    /// The HTTP status a problem with this code is answered with.
+    pub fn status(self) -> u16 {
+        match self {
+            ProblemCode::BadRequest => 400,
+            ProblemCode::Unauthorized => 401,
+            ProblemCode::UnknownTenant => 403,
+            ProblemCode::NotFound => 404,
+            ProblemCode::MethodNotAllowed => 405,
+            ProblemCode::PayloadTooLarge => 413,
+            ProblemCode::RateLimited => 429,
+            ProblemCode::Internal | ProblemCode::Unknown => 500,
+            ProblemCode::Unavailable => 503,
+            ProblemCode::Timeout => 504,
+        }
+    }
+
+    /// The problem's `title`: short, the same for every occurrence.
+    pub fn title(self) -> &'static str {
+        match self {
+            ProblemCode::BadRequest => "Bad request",
+            ProblemCode::Unauthorized => "Not signed in",
+            ProblemCode::UnknownTenant => "Organisation not registered",
+            ProblemCode::NotFound => "Not found",
+            ProblemCode::MethodNotAllowed => "Method not allowed",
+            ProblemCode::PayloadTooLarge => "Payload too large",
+            ProblemCode::RateLimited => "Too many requests",
+            ProblemCode::Internal | ProblemCode::Unknown => "Internal error",
+            ProblemCode::Unavailable => "Service unavailable",
+            ProblemCode::Timeout => "Timeout",
+        }
+    }
+
+    /// The code an error status stands for when no problem body says more: a framework's
+    /// rejection, a proxy's error page, a code this build does not know.
+    pub fn of_status(status: u16) -> ProblemCode {
+        match status {
+            401 => ProblemCode::Unauthorized,
+            404 => ProblemCode::NotFound,
+            405 => ProblemCode::MethodNotAllowed,
+            408 | 504 => ProblemCode::Timeout,
+            413 => ProblemCode::PayloadTooLarge,
+            429 => ProblemCode::RateLimited,
+            502 | 503 => ProblemCode::Unavailable,
+            500..=599 => ProblemCode::Internal,
+            _ => ProblemCode::BadRequest,
+        }
+    }
+}
+
 impl Problem {
-    pub fn new(status: u16, code: ProblemCode, title: &str, detail: impl Into<String>) -> Self {
+    /// A problem with the code's own status and title.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Problem::with_status(code.status(), code, code.title(), detail)
+    }
+
+    /// A problem whose status differs from the code's own (e.g. a 408 reported as
+    /// `timeout`), with that status' reason as its title.
+    pub fn with_status(
+        status: u16,
+        code: ProblemCode,
+        title: &str,
+        detail: impl Into<String>,
+    ) -> Self {
         Problem {
             type_: about_blank(),
             title: title.into(),
@@ -62,6 +126,27 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_maps_back_to_itself_from_its_status() {
+        for code in [
+            ProblemCode::BadRequest,
+            ProblemCode::Unauthorized,
+            ProblemCode::NotFound,
+            ProblemCode::MethodNotAllowed,
+            ProblemCode::PayloadTooLarge,
+            ProblemCode::RateLimited,
+            ProblemCode::Internal,
+            ProblemCode::Unavailable,
+            ProblemCode::Timeout,
+        ] {
+            assert_eq!(ProblemCode::of_status(code.status()), code, "{code:?}");
+        }
+        // 403 alone does not say why; only the code does.
+        assert_eq!(ProblemCode::UnknownTenant.status(), 403);
+        assert_eq!(ProblemCode::of_status(403), ProblemCode::BadRequest);
+        assert_eq!(ProblemCode::of_status(502), ProblemCode::Unavailable);
+    }
 
     #[test]
     fn unknown_codes_do_not_break_old_clients() {

@@ -10,12 +10,23 @@ pub struct SourceStatus {
     /// `csv`, `vcard`, `ldap` or `demo`.
     pub kind: String,
     pub state: SourceState,
+    /// Records (rows, cards, entries) the source held in its last successful read: each is
+    /// either imported (`contacts`) or skipped.
+    #[serde(default)]
+    pub records: u64,
     /// Contacts in the snapshot being served.
     pub contacts: u64,
-    /// Rows or entries skipped in the last successful load.
+    /// Records skipped in the last successful read.
     pub skipped: u64,
-    /// The first skipped rows, with where and why.
+    /// The first skipped records, with where and why.
     pub problems: Vec<SourceProblem>,
+    /// Values left out of imported contacts in the last successful read: a phone value
+    /// without any digit, an e-mail value that is not an address.
+    #[serde(default)]
+    pub dropped: u64,
+    /// The first of those, with where and why.
+    #[serde(default)]
+    pub drops: Vec<SourceProblem>,
     /// When the source was last read successfully (seconds since 1970).
     pub last_success: Option<u64>,
     pub last_attempt: Option<u64>,
@@ -42,4 +53,11 @@ pub enum SourceState {
 pub struct SourceProblem {
     pub location: String,
     pub reason: String,
+}
+
+impl std::fmt::Display for SourceProblem {
+    /// `line 4: 2 fields instead of 3`, as logs and reports print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.reason)
+    }
 }

@@ -7,13 +7,13 @@ use std::time::Instant;
 use kontakt_directory::catalog::TenantDirectory;
 use kontakt_directory::demo;
 use kontakt_directory::snapshot::SnapshotStore;
-use kontakt_directory::sources::SourceConfig;
+use kontakt_directory::sources::Source;
 
 use crate::report::{peak_rss_mb, rss_mb};
 
 pub fn run(size: usize, rounds: usize) -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
-    let source: SourceConfig = toml::from_str(&format!(
+    let source: Source = toml::from_str(&format!(
         "type = \"demo\"\nid = \"demo\"\nname = \"Demo\"\nsize = {size}\n"
     ))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

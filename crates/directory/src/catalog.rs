@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-pub use kontakt_api::{SourceProblem, SourceState, SourceStatus};
+pub use kontakt_api::{SourceState, SourceStatus};
 
 use crate::Directory;
 use crate::phone::{DialingError, DialingParams, PhoneNormalizer};
 use crate::snapshot::{SnapshotStore, now_secs};
-use crate::sources::{LoadReport, SourceConfig, SourceError};
+use crate::sources::{LoadReport, Source, SourceError};
 
 /// A failed source is tried again this soon (or at its own interval, if shorter).
 const RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -23,7 +23,7 @@ pub struct TenantDirectory {
     label: String,
     tenant: String,
     dialing: DialingParams,
-    sources: Vec<SourceConfig>,
+    sources: Vec<Source>,
     store: SnapshotStore,
     current: ArcSwap<Directory>,
     status: Mutex<Vec<SourceStatus>>,
@@ -37,30 +37,33 @@ impl TenantDirectory {
         label: &str,
         tenant: &str,
         dialing: DialingParams,
-        sources: Vec<SourceConfig>,
+        sources: Vec<Source>,
         store: SnapshotStore,
     ) -> Result<Self, DialingError> {
         let normalizer = PhoneNormalizer::new(&dialing)?;
         let status = sources
             .iter()
             .map(|s| {
-                let meta = store.meta(tenant, s.id());
+                let meta = store.meta(tenant, &s.id);
                 SourceStatus {
-                    id: s.id().to_owned(),
-                    name: s.name().to_owned(),
-                    kind: s.kind().to_owned(),
+                    id: s.id.to_owned(),
+                    name: s.name.to_owned(),
+                    kind: s.kind_name().to_owned(),
                     state: if meta.is_some() {
                         SourceState::Ok
                     } else {
                         SourceState::Loading
                     },
+                    records: meta.as_ref().map_or(0, |m| m.records as u64),
                     contacts: meta.as_ref().map_or(0, |m| m.contacts as u64),
                     skipped: meta.as_ref().map_or(0, |m| m.skipped as u64),
                     problems: Vec::new(),
+                    dropped: meta.as_ref().map_or(0, |m| m.dropped as u64),
+                    drops: Vec::new(),
                     last_success: meta.map(|m| m.loaded_at),
                     last_attempt: None,
                     last_error: None,
-                    refresh_secs: s.refresh().as_secs(),
+                    refresh_secs: s.refresh.as_secs(),
                 }
             })
             .collect();
@@ -86,7 +89,7 @@ impl TenantDirectory {
         self.status.lock().expect("poisoned").clone()
     }
 
-    pub fn sources(&self) -> &[SourceConfig] {
+    pub fn sources(&self) -> &[Source] {
         &self.sources
     }
 
@@ -111,26 +114,43 @@ impl TenantDirectory {
                 if report.skipped > 0 {
                     tracing::warn!(
                         tenant = %self.label,
-                        source = source.id(),
+                        source = %source.id,
                         skipped = report.skipped,
-                        first = ?report.problems.first(),
-                        "source rows skipped"
+                        first = %report.problems[0],
+                        "source records skipped"
                     );
                 }
-                tracing::info!(tenant = %self.label, source = source.id(), contacts = report.contacts, "source loaded");
+                if report.dropped > 0 {
+                    tracing::warn!(
+                        tenant = %self.label,
+                        source = %source.id,
+                        dropped = report.dropped,
+                        first = %report.drops[0],
+                        "values left out of contacts"
+                    );
+                }
+                tracing::info!(
+                    tenant = %self.label,
+                    source = %source.id,
+                    records = report.records,
+                    contacts = report.contacts,
+                    skipped = report.skipped,
+                    dropped = report.dropped,
+                    "source loaded"
+                );
                 self.update(index, |s| {
                     s.state = SourceState::Ok;
+                    s.records = report.records as u64;
                     s.contacts = report.contacts as u64;
                     s.skipped = report.skipped as u64;
                     s.problems = report
                         .problems
                         .iter()
                         .take(STATUS_PROBLEMS)
-                        .map(|p| SourceProblem {
-                            location: p.location.clone(),
-                            reason: p.reason.clone(),
-                        })
+                        .cloned()
                         .collect();
+                    s.dropped = report.dropped as u64;
+                    s.drops = report.drops.iter().take(STATUS_PROBLEMS).cloned().collect();
                     s.last_success = Some(now_secs());
                     s.last_error = None;
                 });
@@ -140,7 +160,7 @@ impl TenantDirectory {
                 }
             }
             Err(e) => {
-                tracing::warn!(tenant = %self.label, source = source.id(), error = %e, "source refresh failed; serving the last snapshot");
+                tracing::warn!(tenant = %self.label, source = source.id, error = %e, "source refresh failed; serving the last snapshot");
                 self.update(index, |s| {
                     s.state = SourceState::Failing;
                     s.last_error = Some(e.to_string());
@@ -151,8 +171,8 @@ impl TenantDirectory {
     }
 
     /// Loads a source into a new snapshot; the flag says whether its contacts changed.
-    async fn load(&self, source: &SourceConfig) -> Result<(LoadReport, bool), SourceError> {
-        let mut writer = self.store.writer(&self.tenant, source.id())?;
+    async fn load(&self, source: &Source) -> Result<(LoadReport, bool), SourceError> {
+        let mut writer = self.store.writer(&self.tenant, &source.id)?;
         match source.load(&mut writer).await {
             Ok(report) => {
                 let (_, changed) = writer.commit(&report)?;
@@ -214,7 +234,7 @@ impl TenantDirectory {
             .map(|i| {
                 let this = Arc::clone(self);
                 tokio::spawn(async move {
-                    let interval = this.sources[i].refresh();
+                    let interval = this.sources[i].refresh;
                     // A source with a fresh snapshot waits for its turn; others load now.
                     if let Some(last) = this.status()[i].last_success {
                         let age = Duration::from_secs(now_secs().saturating_sub(last));
@@ -236,19 +256,19 @@ impl TenantDirectory {
 fn build_from_snapshots(
     label: &str,
     tenant: &str,
-    sources: &[SourceConfig],
+    sources: &[Source],
     store: &SnapshotStore,
     normalizer: PhoneNormalizer,
 ) -> Directory {
     let mut builder = Directory::builder(normalizer);
     for s in sources {
-        match store.read(tenant, s.id(), |c| builder.push(c)) {
+        match store.read(tenant, &s.id, |c| builder.push(c)) {
             Ok((_, 0)) => {}
             Ok((_, damaged)) => {
-                tracing::warn!(tenant = %label, source = s.id(), damaged, "damaged snapshot lines skipped")
+                tracing::warn!(tenant = %label, source = s.id, damaged, "damaged snapshot lines skipped")
             }
             Err(e) => {
-                tracing::error!(tenant = %label, source = s.id(), error = %e, "snapshot unreadable")
+                tracing::error!(tenant = %label, source = s.id, error = %e, "snapshot unreadable")
             }
         }
     }
@@ -260,7 +280,7 @@ mod tests {
     use super::*;
     use crate::demo;
 
-    fn csv_source(path: &std::path::Path) -> SourceConfig {
+    fn csv_source(path: &std::path::Path) -> Source {
         toml::from_str(&format!(
             "type = \"csv\"\nid = \"crm\"\nname = \"CRM\"\npath = {:?}\n",
             path.display().to_string()
@@ -268,7 +288,7 @@ mod tests {
         .unwrap()
     }
 
-    fn demo_source() -> SourceConfig {
+    fn demo_source() -> Source {
         toml::from_str("type = \"demo\"\nid = \"demo\"\nname = \"Demo\"\nsize = 30\n").unwrap()
     }
 
@@ -316,7 +336,7 @@ mod tests {
                 .unwrap()
                 .contains("cannot read")
         );
-        assert_eq!(status[0].contacts, 2);
+        assert_eq!((status[0].records, status[0].contacts), (2, 2));
         assert_eq!(t.directory().len(), 32);
 
         // A restart (a new TenantDirectory over the same store) serves both sources before
@@ -332,6 +352,8 @@ mod tests {
         assert_eq!(again.directory().len(), 32);
         assert!(again.never_loaded().is_empty());
         assert_eq!(again.status()[0].state, SourceState::Ok);
+        // The counts of the last read survive the restart with the snapshot.
+        assert_eq!((again.status()[0].records, again.status()[0].contacts), (2, 2));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,9 +390,7 @@ mod tests {
         let csv = files.path().join("crm.csv");
         std::fs::write(&csv, "First Name,Last Name\nAnna,Berg\n").unwrap();
         let mut source = csv_source(&csv);
-        if let SourceConfig::Csv(c) = &mut source {
-            c.refresh = Duration::from_millis(200);
-        }
+        source.refresh = Duration::from_millis(200);
         let t = Arc::new(
             TenantDirectory::open(
                 "t",

@@ -2,8 +2,10 @@
 //! are found. No HTTP here: the server crate puts this behind the API.
 
 pub mod catalog;
+pub mod check;
 pub mod demo;
 mod directory;
+pub mod fields;
 mod fnv;
 pub mod index;
 pub mod phone;

@@ -25,8 +25,14 @@ pub struct SnapshotStore {
 pub struct SnapshotMeta {
     /// Seconds since the epoch.
     pub loaded_at: u64,
+    /// Records read: `contacts + skipped`.
+    #[serde(default)]
+    pub records: usize,
     pub contacts: usize,
     pub skipped: usize,
+    /// Values left out of the contacts.
+    #[serde(default)]
+    pub dropped: usize,
     /// FNV-1a over the snapshot's bytes: a refresh that read the same contacts as last time
     /// does not rebuild the directory.
     #[serde(default)]
@@ -154,8 +160,10 @@ impl SnapshotWriter {
         fs::rename(&self.partial, &self.data).map_err(io)?;
         let meta = SnapshotMeta {
             loaded_at: now_secs(),
+            records: report.records,
             contacts: report.contacts,
             skipped: report.skipped,
+            dropped: report.dropped,
             content_hash: self.hash,
         };
         let mut m = private_file(&self.meta).map_err(io)?;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use kontakt_api::{Address, Contact, Phone, PhoneKind, SourceRef};
 
-use crate::index::fields::{Field, email_local_part};
+use crate::fields::{Field, email_local_part};
 
 /// A text in the arena; `NONE` for an absent optional field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,7 +200,7 @@ impl ContactStore {
         &self.phones[row.phones.0 as usize..row.phones.0 as usize + row.phones.1 as usize]
     }
 
-    /// The searchable texts of document `doc`, as [`crate::index::fields::for_each_field`]
+    /// The searchable texts of document `doc`, as [`crate::fields::for_each_field`]
     /// gives them for a `Contact`.
     pub fn for_each_field<'s>(&'s self, doc: usize, mut f: impl FnMut(Field, &'s str)) {
         let row = &self.rows[doc];

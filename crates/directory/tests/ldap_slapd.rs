@@ -13,7 +13,7 @@ use kontakt_api::{Contact, PhoneKind, SourceRef};
 use kontakt_directory::catalog::TenantDirectory;
 use kontakt_directory::demo;
 use kontakt_directory::snapshot::SnapshotStore;
-use kontakt_directory::sources::SourceConfig;
+use kontakt_directory::sources::Source;
 
 const SLAPD: &str = "/usr/sbin/slapd";
 const SLAPADD: &str = "/usr/sbin/slapadd";
@@ -203,7 +203,7 @@ fn start(people: &[Contact]) -> Slapd {
     }
 }
 
-fn source(url: &str, password_var: &str) -> SourceConfig {
+fn source(url: &str, password_var: &str) -> Source {
     toml::from_str(&format!(
         r#"type = "ldap"
            id = "ad"
@@ -221,6 +221,7 @@ fn source(url: &str, password_var: &str) -> SourceConfig {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs OpenLDAP's slapd (apt-get install slapd); ./test installs it and runs this"]
 async fn reads_active_directory_attributes_from_a_real_slapd_page_by_page() {
     // SAFETY: this test binary runs this one test; no other thread reads the environment.
     unsafe { std::env::set_var(PASSWORD_VAR, "s3cret") };

@@ -17,6 +17,9 @@ use serde::Serialize;
 use crate::auth::is_guid;
 use crate::problem::ApiError;
 
+/// The demo tenant (`tid` of demo tokens): one organisation whose directory is generated.
+pub const TENANT_ID: &str = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34";
+pub const TENANT_NAME: &str = kontakt_directory::demo::OWN_COMPANY;
 /// Client id (`aud`) of the demo app registration.
 pub const CLIENT_ID: &str = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f";
 /// Teams web client id, as `azp` of real Teams SSO tokens.

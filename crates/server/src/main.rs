@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kontakt_server::config::Config;
 use kontakt_server::package::{Package, PackageOptions};
+use kontakt_server::settings::{ConfigFile, Settings};
 
 /// Kontakt: contact search and click-to-call for Microsoft Teams.
 #[derive(Parser)]
@@ -97,28 +97,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             tab_dir,
         } => {
-            let mut config = match config {
-                Some(path) => Config::read(&path)?,
-                None => {
-                    kontakt_server::demo_config(demo_size, demo_seed, "127.0.0.1:8080".parse()?)
-                }
+            let mut file = match config {
+                Some(path) => ConfigFile::read(&path)?,
+                None => ConfigFile::demo(demo_size, demo_seed),
             };
             if let Some(listen) = listen {
-                config.server.listen = listen;
+                file.server.listen = listen;
             }
             if tab_dir.is_some() {
-                config.server.tab_dir = tab_dir;
+                file.server.tab_dir = tab_dir;
             }
             // In a clone, `kontakt serve` finds the tab Trunk built in ./dist.
-            if config.server.tab_dir.is_none()
+            if file.server.tab_dir.is_none()
                 && !kontakt_server::TAB_EMBEDDED
                 && std::path::Path::new("dist/index.html").exists()
             {
-                config.server.tab_dir = Some(PathBuf::from("dist"));
+                file.server.tab_dir = Some(PathBuf::from("dist"));
             }
+            let settings = Settings::resolve(file)?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
-                let running = kontakt_server::start(config).await?;
+                let running = kontakt_server::start(settings).await?;
                 let url = format!("http://{}/", running.addr);
                 tracing::info!("Kontakt is listening on {url}");
                 if demo {
@@ -135,14 +134,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unpacked,
         } => package(options, &output, unpacked.as_deref()),
         Command::CheckConfig { file } => {
-            let config = match Config::read(&file) {
+            let config = match ConfigFile::read(&file) {
                 Ok(c) => c,
                 Err(e) => {
                     println!("error: {e}");
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            let problems = config.problems();
+            let problems = config.problems().into_vec();
             for p in &problems {
                 println!("{p}");
             }
@@ -178,7 +177,7 @@ fn package(
         Ok(p) => p,
         Err(problems) => {
             for p in &problems {
-                eprintln!("error: {p}");
+                eprintln!("{p}");
             }
             eprintln!(
                 "no package written: {} problem{}",

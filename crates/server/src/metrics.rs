@@ -2,17 +2,13 @@
 //! routes, statuses, reasons and sources — never users, queries or contacts. Every metric
 //! is described in `docs/operations.md`.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
+use kontakt_api::{SourceState, SourceStatus};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::state::Tenant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -40,8 +36,10 @@ pub struct Metrics {
     pub search_seconds: Histogram,
     pub tokens_rejected: Family<ReasonLabels, Counter>,
     pub rate_limited: Counter,
+    source_records: Family<SourceLabels, Gauge>,
     source_contacts: Family<SourceLabels, Gauge>,
     source_skipped: Family<SourceLabels, Gauge>,
+    source_dropped: Family<SourceLabels, Gauge>,
     source_up: Family<SourceLabels, Gauge>,
     source_last_success: Family<SourceLabels, Gauge>,
 }
@@ -74,6 +72,12 @@ impl Metrics {
             "Requests refused with 429 by the per-user rate limit",
             rate_limited.clone(),
         );
+        let source_records = Family::<SourceLabels, Gauge>::default();
+        registry.register(
+            "source_records",
+            "Records (rows, cards, entries) each source held in its last successful read: contacts plus skipped",
+            source_records.clone(),
+        );
         let source_contacts = Family::<SourceLabels, Gauge>::default();
         registry.register(
             "source_contacts",
@@ -85,6 +89,12 @@ impl Metrics {
             "source_skipped_rows",
             "Rows or entries skipped in the last successful load of each source",
             source_skipped.clone(),
+        );
+        let source_dropped = Family::<SourceLabels, Gauge>::default();
+        registry.register(
+            "source_dropped_values",
+            "Values left out of imported contacts in the last successful read (a phone value without digits, an e-mail value that is not an address)",
+            source_dropped.clone(),
         );
         let source_up = Family::<SourceLabels, Gauge>::default();
         registry.register(
@@ -104,31 +114,42 @@ impl Metrics {
             search_seconds,
             tokens_rejected,
             rate_limited,
+            source_records,
             source_contacts,
             source_skipped,
+            source_dropped,
             source_up,
             source_last_success,
         }
     }
 
-    /// The text exposition, with source gauges read fresh from every tenant.
-    pub fn render(&self, tenants: &HashMap<String, Arc<Tenant>>) -> String {
-        for tenant in tenants.values() {
-            let label = crate::access_log::tenant_hash(&tenant.id);
-            for s in tenant.catalog.status() {
+    /// The text exposition, with source gauges from each tenant's (label's) sources as they
+    /// are now.
+    pub fn render<'t>(
+        &self,
+        sources: impl Iterator<Item = (&'t str, Vec<SourceStatus>)>,
+    ) -> String {
+        for (tenant, statuses) in sources {
+            for s in statuses {
                 let labels = SourceLabels {
-                    tenant: label.clone(),
+                    tenant: tenant.to_owned(),
                     source: s.id.clone(),
                 };
+                self.source_records
+                    .get_or_create(&labels)
+                    .set(s.records as i64);
                 self.source_contacts
                     .get_or_create(&labels)
                     .set(s.contacts as i64);
+                self.source_dropped
+                    .get_or_create(&labels)
+                    .set(s.dropped as i64);
                 self.source_skipped
                     .get_or_create(&labels)
                     .set(s.skipped as i64);
                 self.source_up
                     .get_or_create(&labels)
-                    .set(i64::from(s.state == kontakt_api::SourceState::Ok));
+                    .set(i64::from(s.state == SourceState::Ok));
                 self.source_last_success
                     .get_or_create(&labels)
                     .set(s.last_success.unwrap_or(0) as i64);

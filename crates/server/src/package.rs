@@ -5,7 +5,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use kontakt_directory::check::{Problems, SettingProblem};
+
 use crate::auth::is_guid;
+use crate::settings::url::check_host;
 
 const MANIFEST: &str = include_str!("../../../manifest/manifest.json");
 const GERMAN: &str = include_str!("../../../manifest/de.json");
@@ -41,14 +44,6 @@ pub struct PackageOptions {
     pub outline_icon: Option<PathBuf>,
 }
 
-/// One thing wrong with the options, naming the option.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{option}: {message}")]
-pub struct PackageProblem {
-    pub option: &'static str,
-    pub message: String,
-}
-
 /// The files of the package, in the order they are zipped.
 pub struct Package {
     pub files: Vec<(&'static str, Vec<u8>)>,
@@ -56,11 +51,9 @@ pub struct Package {
 
 impl Package {
     /// Fills in the templates; every problem with the options is reported at once.
-    pub fn build(options: &PackageOptions) -> Result<Package, Vec<PackageProblem>> {
-        let mut problems = Vec::new();
-        let mut problem = |option: &'static str, message: String| {
-            problems.push(PackageProblem { option, message });
-        };
+    pub fn build(options: &PackageOptions) -> Result<Package, Vec<SettingProblem>> {
+        let mut problems = Problems::default();
+        let mut problem = |option: &str, message: String| problems.error(option, message);
         for (option, value) in [
             ("--app-id", &options.app_id),
             ("--client-id", &options.client_id),
@@ -97,8 +90,8 @@ impl Package {
         let outline = icon(&options.outline_icon, OUTLINE_ICON, OUTLINE_SIZE, true)
             .map_err(|m| problem("--outline-icon", m))
             .ok();
-        if !problems.is_empty() {
-            return Err(problems);
+        if problems.has_errors() {
+            return Err(problems.into_vec());
         }
         let manifest = fill(
             MANIFEST,
@@ -153,53 +146,6 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
     }
     debug_assert!(!text.contains("{{"), "every placeholder is filled");
     text
-}
-
-/// A host name only: no scheme, port, path or user. Teams compares it with the tab's
-/// address, the Application ID URI and `validDomains`.
-pub fn check_host(host: &str) -> Result<(), String> {
-    let example = "like contacts.example.com";
-    if let Some((scheme, _)) = host.split_once("://") {
-        return Err(format!(
-            "{host:?} has a scheme ({scheme}://): give the host name only, {example}"
-        ));
-    }
-    if host.contains('/') || host.contains('?') || host.contains('#') {
-        return Err(format!(
-            "{host:?} has a path: give the host name only, {example}"
-        ));
-    }
-    if host.contains(':') {
-        return Err(format!(
-            "{host:?} has a port: Teams loads tabs from the standard HTTPS port only, {example}"
-        ));
-    }
-    if host.contains('@') || host.chars().any(char::is_whitespace) {
-        return Err(format!("{host:?} is not a host name, {example}"));
-    }
-    if !host.is_ascii() {
-        return Err(format!(
-            "{host:?} is not ASCII: write international names in their ASCII form (xn--…)"
-        ));
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    let label_ok = |l: &&str| {
-        (1..=63).contains(&l.len())
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if labels.len() < 2 || !labels.iter().all(label_ok) || host.len() > 253 {
-        return Err(format!(
-            "{host:?} is not a fully qualified host name, {example}"
-        ));
-    }
-    if labels.iter().all(|l| l.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(format!(
-            "{host:?} is an IP address: Teams needs a host name with a certificate, {example}"
-        ));
-    }
-    Ok(())
 }
 
 /// `MAJOR.MINOR.PATCH` with numbers only, as Teams requires.
@@ -366,37 +312,12 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(problems.len(), 6, "{problems:#?}");
-        assert!(problems[0].starts_with("--app-id: \"kontakt\" is not a GUID"));
-        assert!(problems[1].starts_with("--client-id:"));
+        assert!(problems[0].starts_with("error: --app-id: \"kontakt\" is not a GUID"));
+        assert!(problems[1].starts_with("error: --client-id:"));
         assert!(problems[2].contains("--host") && problems[2].contains("scheme (https://)"));
-        assert!(problems[3].starts_with("--version: \"1.0\" is not MAJOR.MINOR.PATCH"));
-        assert!(problems[4].starts_with("--developer:"));
-        assert!(problems[5].starts_with("--color-icon: cannot read /nonexistent/color.png"));
-    }
-
-    #[test]
-    fn hosts_are_host_names_only() {
-        for good in [
-            "contacts.example.com",
-            "kontakt.intranet.contoso.de",
-            "xn--mller-kva.example",
-        ] {
-            assert_eq!(check_host(good), Ok(()), "{good}");
-        }
-        for (bad, says) in [
-            ("contacts.example.com/tab", "path"),
-            ("contacts.example.com:8443", "port"),
-            ("http://contacts.example.com", "scheme"),
-            ("localhost", "fully qualified"),
-            ("10.0.0.5", "IP address"),
-            ("kontakte.müller.example", "ASCII"),
-            ("bad_host.example.com", "fully qualified"),
-            ("-x.example.com", "fully qualified"),
-            ("user@contacts.example.com", "not a host name"),
-        ] {
-            let err = check_host(bad).unwrap_err();
-            assert!(err.contains(says), "{bad}: {err}");
-        }
+        assert!(problems[3].starts_with("error: --version: \"1.0\" is not MAJOR.MINOR.PATCH"));
+        assert!(problems[4].starts_with("error: --developer:"));
+        assert!(problems[5].starts_with("error: --color-icon: cannot read /nonexistent/color.png"));
     }
 
     #[test]

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use crate::settings::Consent;
+
 const AUTH_HTML: &str = include_str!("../assets/auth.html");
 const AUTH_JS: &str = include_str!("../assets/auth.js");
 const HOST_HTML: &str = include_str!("../assets/teams-host.html");
@@ -47,14 +49,14 @@ fn file(content_type: &'static str, source: &'static str, csp: &'static str) -> 
     page(([(header::CONTENT_TYPE, content_type)], source), csp)
 }
 
-/// `/auth-start` and `/auth-end`; `client_id` and the scope's Application ID URI come from
-/// the configuration (none in demo mode).
-pub fn auth<S: Clone + Send + Sync + 'static>(
-    client_id: Option<String>,
-    app_id_uri: Option<String>,
-) -> Router<S> {
+/// `/auth-start` and `/auth-end`, asking consent for the app registration (none in demo
+/// mode).
+pub fn auth<S: Clone + Send + Sync + 'static>(consent: Option<&Consent>) -> Router<S> {
     let attr = |s: Option<String>| s.unwrap_or_default().replace(['"', '<', '>', '&'], "");
-    let scope = app_id_uri.map(|uri| format!("{uri}/access_as_user"));
+    let client_id = consent.map(|c| c.client_id.clone());
+    let scope = consent
+        .and_then(|c| c.application_id_uri.as_ref())
+        .map(|uri| format!("{uri}/access_as_user"));
     let html = AUTH_HTML
         .replace("{{CLIENT_ID}}", &attr(client_id))
         .replace("{{SCOPE}}", &attr(scope));

@@ -1,4 +1,5 @@
-//! Every error answer of the API, as `application/problem+json` (RFC 9457).
+//! Every error answer of the API, as `application/problem+json` (RFC 9457). The status of
+//! each comes from [`ProblemCode::status`], the table the tab reads too.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// A valid token of an organisation this service does not serve.
+    #[error("your organisation (tenant {0}) is not registered with this service")]
+    UnknownTenant(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -26,34 +30,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, ProblemCode, &'static str) {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            ApiError::BadRequest(_) => (
-                StatusCode::BAD_REQUEST,
-                ProblemCode::BadRequest,
-                "Bad request",
-            ),
-            ApiError::Unauthorized(_) => (
-                StatusCode::UNAUTHORIZED,
-                ProblemCode::Unauthorized,
-                "Not signed in",
-            ),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ProblemCode::NotFound, "Not found"),
-            ApiError::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                ProblemCode::Unavailable,
-                "Service unavailable",
-            ),
-            ApiError::RateLimited(_) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ProblemCode::RateLimited,
-                "Too many requests",
-            ),
-            ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ProblemCode::Internal,
-                "Internal error",
-            ),
+            ApiError::BadRequest(_) => ProblemCode::BadRequest,
+            ApiError::Unauthorized(_) => ProblemCode::Unauthorized,
+            ApiError::UnknownTenant(_) => ProblemCode::UnknownTenant,
+            ApiError::NotFound(_) => ProblemCode::NotFound,
+            ApiError::Unavailable(_) => ProblemCode::Unavailable,
+            ApiError::RateLimited(_) => ProblemCode::RateLimited,
+            ApiError::Internal(_) => ProblemCode::Internal,
         }
     }
 }
@@ -64,14 +49,13 @@ impl IntoResponse for ApiError {
             // The cause goes to the log (without request data), never to the caller.
             tracing::error!(error = %err, "internal error");
         }
-        let (status, code, title) = self.parts();
-        let mut response = problem(status, code, title, self.to_string());
+        let mut response = problem(Problem::new(self.code(), self.to_string()));
         if let ApiError::RateLimited(secs) = &self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
         }
-        if status == StatusCode::UNAUTHORIZED {
+        if response.status() == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -81,9 +65,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A problem+json response.
-pub fn problem(status: StatusCode, code: ProblemCode, title: &str, detail: String) -> Response {
-    let body = Problem::new(status.as_u16(), code, title, detail);
+/// A problem+json response with the problem's own status.
+pub fn problem(body: Problem) -> Response {
+    let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, axum::Json(body)).into_response();
     response
         .headers_mut()
@@ -108,18 +92,6 @@ pub async fn ensure_problem_json(
         return response;
     }
     let (parts, body) = response.into_parts();
-    let code = match status.as_u16() {
-        401 => ProblemCode::Unauthorized,
-        404 => ProblemCode::NotFound,
-        405 => ProblemCode::MethodNotAllowed,
-        408 => ProblemCode::Timeout,
-        413 => ProblemCode::PayloadTooLarge,
-        429 => ProblemCode::RateLimited,
-        503 => ProblemCode::Unavailable,
-        504 => ProblemCode::Timeout,
-        500..=599 => ProblemCode::Internal,
-        _ => ProblemCode::BadRequest,
-    };
     let detail = if status.is_server_error() {
         // Server-side texts may name internals; say only what happened.
         String::from(status.canonical_reason().unwrap_or("server error"))
@@ -136,8 +108,12 @@ pub async fn ensure_problem_json(
             (_, false) => text,
         }
     };
-    let title = status.canonical_reason().unwrap_or("Error");
-    let mut fresh = problem(status, code, title, detail);
+    let mut fresh = problem(Problem::with_status(
+        status.as_u16(),
+        ProblemCode::of_status(status.as_u16()),
+        status.canonical_reason().unwrap_or("Error"),
+        detail,
+    ));
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             fresh.headers_mut().insert(name.clone(), value.clone());

@@ -134,16 +134,13 @@ async fn every_bad_token_is_a_401_problem_and_never_data() {
             "issuer",
         ),
         (
-            "unknown tenant",
-            Some(sign(
-                &with(
-                    with(good.clone(), "tid", json!(STRANGER)),
-                    "iss",
-                    json!(format!("https://login.microsoftonline.com/{STRANGER}/v2.0")),
-                ),
-                key,
+            "an algorithm nobody registered, at length",
+            Some(format!(
+                "{}.{}.c2ln",
+                encode_json(&json!({"alg": "Zqxjvk".repeat(10_000), "kid": key.kid})),
+                encode_json(&good)
             )),
-            "not registered",
+            "not an algorithm this service does not know",
         ),
         (
             "missing scope",
@@ -211,7 +208,14 @@ async fn every_bad_token_is_a_401_problem_and_never_data() {
                 "{name} at {path}: {detail:?} should mention {expected:?}"
             );
             assert!(
-                !detail.contains("Müller") && !detail.contains("Alpha"),
+                detail.len() < 300,
+                "{name}: a short detail, got {}",
+                detail.len()
+            );
+            assert!(
+                !detail.contains("Müller")
+                    && !detail.contains("Alpha")
+                    && !detail.contains("Zqxjvk"),
                 "{name}: no data in {detail:?}"
             );
             assert_eq!(
@@ -223,17 +227,58 @@ async fn every_bad_token_is_a_401_problem_and_never_data() {
     }
     // A wrong "Basic" scheme, too.
     let response = server
-        .client
-        .get(format!("{}/api/v1/me", server.base))
-        .header("authorization", "Basic dXNlcjpwYXNz")
-        .send()
-        .await
-        .unwrap();
+        .send(
+            axum::http::Request::get("/api/v1/me")
+                .header("authorization", "Basic dXNlcjpwYXNz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
     problem(response, 401).await;
     // And the good token does get data.
     assert_eq!(
         server.get("/api/v1/me", Some(&good_token)).await.status(),
         200
+    );
+}
+
+/// A valid token of an organisation the service does not serve is not a sign-in problem:
+/// 403 with its own code, so the tab can say what the user's IT department must do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_organisation_gets_403_unknown_tenant() {
+    let server = start("").await;
+    let stranger = sign(
+        &with(
+            with(claims(TENANT_A), "tid", json!(STRANGER)),
+            "iss",
+            json!(format!("https://login.microsoftonline.com/{STRANGER}/v2.0")),
+        ),
+        &keys()[0],
+    );
+    for path in [
+        "/api/v1/search?q=m%C3%BCller",
+        "/api/v1/me",
+        "/api/v1/sources",
+    ] {
+        let response = server.get(path, Some(&stranger)).await;
+        assert!(
+            response.headers().get("www-authenticate").is_none(),
+            "{path}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], 403, "{path}");
+        assert_eq!(body["code"], "unknown_tenant", "{path}");
+        assert_eq!(body["title"], "Organisation not registered");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(STRANGER) && detail.contains("not registered"),
+            "{detail}"
+        );
+    }
+    let metrics = server.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("kontakt_tokens_rejected_total{reason=\"unknown_tenant\"} 3"),
+        "{metrics}"
     );
 }
 

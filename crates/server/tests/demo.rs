@@ -3,13 +3,20 @@
 
 mod common;
 
-use common::problem;
+use common::{Reply, json};
 use serde_json::{Value, json};
+
+/// A problem answer that came over the socket: its status and detail.
+async fn problem(response: reqwest::Response, status: u16) -> String {
+    common::problem(Reply::of(response).await, status).await
+}
 
 async fn demo() -> (kontakt_server::Running, String, reqwest::Client) {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = kontakt_server::demo_config(300, 42, "127.0.0.1:0".parse().unwrap());
-    let running = kontakt_server::start(config).await.unwrap();
+    let mut file = kontakt_server::settings::ConfigFile::demo(300, 42);
+    file.server.listen = "127.0.0.1:0".parse().unwrap();
+    let settings = kontakt_server::settings::Settings::resolve(file).unwrap();
+    let running = kontakt_server::start(settings).await.unwrap();
     let base = format!("http://{}", running.addr);
     (running, base, reqwest::Client::new())
 }
@@ -17,37 +24,15 @@ async fn demo() -> (kontakt_server::Running, String, reqwest::Client) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_tokens_take_the_production_path() {
     let (_running, base, client) = demo().await;
-    let issued: Value = client
-        .post(format!("{base}/api/v1/dev/token"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let issued: Value = json(client.post(format!("{base}/api/v1/dev/token"))).await;
     let token = issued["token"].as_str().unwrap().to_owned();
     assert_eq!(issued["expires_in"], 3600);
-    let me: Value = client
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = json(client.get(format!("{base}/api/v1/me")).bearer_auth(&token)).await;
     assert_eq!(me["demo"], true);
-    assert_eq!(me["tenant_id"], kontakt_directory::demo::TENANT_ID);
+    assert_eq!(me["tenant_id"], kontakt_server::demo::TENANT_ID);
 
     // It is an Entra-shaped RS256 JWT whose key is published as a JWKS.
-    let keys: Value = client
-        .get(format!("{base}/api/v1/dev/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: Value = json(client.get(format!("{base}/api/v1/dev/keys"))).await;
     assert_eq!(keys["keys"][0]["kty"], "RSA");
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
@@ -55,15 +40,12 @@ async fn demo_tokens_take_the_production_path() {
 
     // Tampering with it fails like tampering with a Microsoft token.
     let mut parts: Vec<&str> = token.split('.').collect();
-    let other: Value = client
-        .post(format!("{base}/api/v1/dev/token"))
-        .json(&json!({"user_id": "11111111-2222-4333-8444-555555555555"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let other: Value = json(
+        client
+            .post(format!("{base}/api/v1/dev/token"))
+            .json(&json!({"user_id": "11111111-2222-4333-8444-555555555555"})),
+    )
+    .await;
     let other_payload = other["token"]
         .as_str()
         .unwrap()

@@ -57,19 +57,11 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
             [auth]
             client_id = "{CLIENT_ID}"
             jwks_url = "{jwks}"
-            [[tenants]]
-            id = "{TENANT_A}"
-            name = "Alpha"
-            dialing = {{ country = "DE", area_code = "89" }}
-            [[tenants.sources]]
-            type = "csv"
-            id = "crm"
-            name = "Alpha CRM"
-            path = {csv:?}
+            {tenant}
             "#,
             data = data.display().to_string(),
             jwks = jwks.url,
-            csv = sources.join("a.csv").display().to_string(),
+            tenant = tenant(TENANT_A, "Alpha", "89", &sources.join("a.csv")),
         ),
     )
     .unwrap();
@@ -101,16 +93,13 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
         .iter()
         .chain(&["müller", "anna b", "+49 89 1111111"])
     {
-        let r: Value = client
-            .get(format!("{base}/api/v1/search"))
-            .query(&[("q", q)])
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r: Value = json(
+            client
+                .get(format!("{base}/api/v1/search"))
+                .query(&[("q", q)])
+                .bearer_auth(&t),
+        )
+        .await;
         for h in r["hits"].as_array().unwrap() {
             seen_names.push(h["contact"]["display_name"].as_str().unwrap().to_owned());
             seen_names.push(h["contact"]["emails"][0].as_str().unwrap().to_owned());
@@ -142,15 +131,7 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
             .status(),
         401
     );
-    let me: Value = client
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = json(client.get(format!("{base}/api/v1/me")).bearer_auth(&t)).await;
 
     // Stop it the way a service manager does.
     Command::new("kill")

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use kontakt_directory::demo::{Generator, dialing};
-use kontakt_directory::index::fields::email_local_part;
+use kontakt_directory::fields::email_local_part;
 use kontakt_directory::phone::PhoneNormalizer;
 use rusqlite::{Connection, params};
 

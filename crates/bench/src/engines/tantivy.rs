@@ -4,7 +4,7 @@
 //! sound-alike 1.
 
 use kontakt_directory::demo::{Generator, dialing};
-use kontakt_directory::index::fields::{Field as KField, for_each_field};
+use kontakt_directory::fields::{Field as KField, for_each_field};
 use kontakt_directory::index::query::{Parsed, parse};
 use kontakt_directory::phone::PhoneNormalizer;
 use kontakt_directory::phonetic;

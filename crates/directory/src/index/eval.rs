@@ -9,9 +9,9 @@
 use std::cell::RefCell;
 
 use super::Index;
-use super::fields::{FIELD_BITS, Field};
 use super::matcher::{PHONETIC, PREFIX, WordMatcher};
 use super::numbers::{NumberPattern, NumberTier};
+use crate::fields::{FIELD_BITS, Field};
 
 /// At most this many words count; the API's 200-character limit rarely gets near it.
 pub const MAX_WORDS: usize = 16;
@@ -271,7 +271,7 @@ fn evaluate_short(
     // by document, so equal documents are neighbours).
     let mut exact_docs: Vec<(u32, u8)> = Vec::new();
     for &p in word.exact_postings(index) {
-        let (doc, bit) = (p >> FIELD_BITS, 1u8 << (p & super::fields::FIELD_MASK));
+        let (doc, bit) = (p >> FIELD_BITS, 1u8 << (p & crate::fields::FIELD_MASK));
         match exact_docs.last_mut() {
             Some((d, mask)) if *d == doc => *mask |= bit,
             _ => exact_docs.push((doc, bit)),

@@ -2,9 +2,9 @@
 
 use kontakt_api::{Contact, Highlight};
 
-use super::fields::fields_of;
 use super::matcher::WordMatcher;
 use super::numbers::NumberPattern;
+use crate::fields::fields_of;
 use crate::text::terms;
 
 /// Highlights of a word query in every matched field of `contact`.

@@ -20,9 +20,9 @@ use fst::raw::{Fst, Node, Output};
 use fst::{IntoStreamer, Streamer};
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 
-use super::fields::{FIELD_BITS, Field};
 use super::numbers::range_of;
 use super::{Index, short_key};
+use crate::fields::{FIELD_BITS, Field};
 
 pub const EXACT: u8 = 0;
 pub const PREFIX: u8 = 1;

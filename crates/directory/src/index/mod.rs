@@ -19,7 +19,6 @@
 //! `docs/search.md` explains why this beats a general-purpose engine here, with numbers.
 
 mod eval;
-pub mod fields;
 mod highlight;
 mod matcher;
 pub mod numbers;
@@ -29,9 +28,9 @@ mod tests;
 
 use std::collections::HashMap;
 
+use crate::fields::{self, FIELD_BITS, Field};
 use crate::store::ContactStore;
 pub(crate) use eval::{Ranked, evaluate_number as eval_number, evaluate_words as eval_words};
-use fields::{FIELD_BITS, Field};
 pub(crate) use highlight::{highlights, number_highlights};
 pub(crate) use matcher::WordMatcher;
 

@@ -18,13 +18,7 @@ fn person(id: &str, name: &str) -> Contact {
         display_name: name.into(),
         given_name: given,
         surname,
-        company: None,
-        department: None,
-        job_title: None,
-        emails: vec![],
-        phones: vec![],
-        address: None,
-        upn: None,
+        ..Contact::default()
     }
 }
 
@@ -34,11 +28,7 @@ fn with(mut c: Contact, f: impl FnOnce(&mut Contact)) -> Contact {
 }
 
 fn phone(raw: &str) -> Phone {
-    Phone {
-        kind: PhoneKind::Business,
-        raw: raw.into(),
-        e164: None,
-    }
+    Phone::new(PhoneKind::Business, raw)
 }
 
 fn directory() -> Directory {

@@ -7,21 +7,20 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use kontakt_api::{Address, Contact, Phone, SourceRef};
+use kontakt_api::Phone;
 use serde::Deserialize;
 
-use super::mapping::{ColumnMapping, FieldNames, Preset, phone_kind_of_label};
-use super::{LoadReport, SourceError, compose_name, default_refresh, derived_id, non_empty};
+use super::mapping::{ColumnMapping, FieldNames, Fields, Preset, phone_kind_of_label};
+use super::{
+    Emitter, Entry, Reader, Reading, SourceError, blocking, check_exists, non_empty, resolve_path,
+    utf16_without_bom,
+};
+use crate::check::Problems;
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsvSource {
-    pub id: String,
-    pub name: String,
-    #[serde(default = "default_refresh", with = "humantime_serde")]
-    pub refresh: Duration,
     pub path: PathBuf,
     #[serde(default)]
     pub preset: Preset,
@@ -34,43 +33,38 @@ pub struct CsvSource {
     pub encoding: Option<String>,
 }
 
-/// Column indices of the fields, resolved against a header row.
-struct Columns {
-    id: Option<usize>,
-    display_name: Option<usize>,
-    honorific: Option<usize>,
-    given_name: Option<usize>,
-    middle_name: Option<usize>,
-    surname: Option<usize>,
-    company: Option<usize>,
-    department: Option<usize>,
-    job_title: Option<usize>,
-    emails: Vec<usize>,
-    phones: Vec<(usize, kontakt_api::PhoneKind)>,
-    labeled_phones: Vec<(Option<usize>, usize)>,
-    street: Option<usize>,
-    postal_code: Option<usize>,
-    city: Option<usize>,
-    region: Option<usize>,
-    country: Option<usize>,
-    upn: Option<usize>,
-}
+/// Column positions of the fields, resolved against a header row.
+type Columns = Fields<Option<usize>>;
 
 /// Google puts several values in one cell, separated like this.
 const MULTI_VALUE: &str = " ::: ";
 
+impl Reader for CsvSource {
+    fn name_fields(&self) -> &'static str {
+        "the name and company columns"
+    }
+
+    fn check(&self, _production: bool, problems: &mut Problems) {
+        check_exists(&self.path, problems);
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        resolve_path(&mut self.path, base);
+    }
+
+    fn read<'a>(&'a self, out: &'a mut Emitter<'_>) -> Reading<'a> {
+        Box::pin(async move { blocking(|| self.read_file(out)) })
+    }
+}
+
 impl CsvSource {
-    pub fn read(
-        &self,
-        source: &SourceRef,
-        report: &mut LoadReport,
-        sink: &mut dyn FnMut(Contact) -> Result<(), SourceError>,
-    ) -> Result<(), SourceError> {
+    fn read_file(&self, out: &mut Emitter<'_>) -> Result<(), SourceError> {
         let bytes = std::fs::read(&self.path).map_err(|e| SourceError::Io {
             path: self.path.clone(),
             source: e,
         })?;
         let text = decode(&bytes, self.encoding.as_deref(), &self.path)?;
+        let text = plain_line_ends(text);
         let delimiter = match self.delimiter {
             Some(d) if d.is_ascii() => d as u8,
             Some(d) => {
@@ -92,7 +86,6 @@ impl CsvSource {
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
             .collect();
         let columns = self.resolve(&header)?;
-        let mut seen: HashMap<String, u64> = HashMap::new();
         let mut record = ::csv::StringRecord::new();
         loop {
             let line = reader.position().line();
@@ -100,7 +93,7 @@ impl CsvSource {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    report.skip(
+                    out.skip(
                         format!("line {line}"),
                         format!("unreadable record: {}", csv_reason(&e)),
                     );
@@ -109,19 +102,14 @@ impl CsvSource {
             }
             let line = record.position().map_or(line, |p| p.line());
             let location = format!("line {line}");
-            if record.len() < header.len() && !(record.len() == 1 && record[0].trim().is_empty()) {
-                report.skip(
-                    location,
-                    format!("{} fields instead of {}", record.len(), header.len()),
-                );
-                continue;
-            }
-            if record
+            let short =
+                record.len() < header.len() && !(record.len() == 1 && record[0].trim().is_empty());
+            let long = record
                 .iter()
                 .skip(header.len())
-                .any(|f| !f.trim().is_empty())
-            {
-                report.skip(
+                .any(|f| !f.trim().is_empty());
+            if short || long {
+                out.skip(
                     location,
                     format!("{} fields instead of {}", record.len(), header.len()),
                 );
@@ -130,18 +118,7 @@ impl CsvSource {
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue; // blank line
             }
-            let Some(mut contact) = columns.contact(&record, source) else {
-                report.skip(location, "no name: the name and company columns are empty");
-                continue;
-            };
-            if let Some(first) = seen.get(&contact.id) {
-                report.skip(location, format!("same id as line {first}"));
-                continue;
-            }
-            seen.insert(contact.id.clone(), line);
-            contact.id = format!("{}:{}", source.id, contact.id);
-            sink(contact)?;
-            report.contacts += 1;
+            out.emit(location, entry(&columns, &record))?;
         }
         Ok(())
     }
@@ -160,61 +137,26 @@ impl CsvSource {
             .enumerate()
             .map(|(i, h)| (h.to_lowercase(), i))
             .collect();
-        let find = |names: &[String]| {
+        let find = |names: &Vec<String>| {
             names
                 .iter()
                 .find_map(|n| index.get(&n.to_lowercase()).copied())
         };
         // A column the admin named explicitly must exist; preset columns are optional.
-        if let Some(mapping) = &self.columns {
-            let explicit = explicit_columns(mapping);
-            for (field, names) in explicit {
-                if find(&names).is_none() {
-                    return Err(self.error(format!(
-                        "columns.{field} names {} but the header has no such column (it has: {})",
-                        names
-                            .iter()
-                            .map(|n| format!("{n:?}"))
-                            .collect::<Vec<_>>()
-                            .join(" or "),
-                        header.join(", ")
-                    )));
-                }
+        for (field, names) in self.columns.iter().flat_map(ColumnMapping::named) {
+            if find(&names).is_none() {
+                return Err(self.error(format!(
+                    "columns.{field} names {} but the header has no such column (it has: {})",
+                    names
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    header.join(", ")
+                )));
             }
         }
-        let columns = Columns {
-            id: find(&fields.id),
-            display_name: find(&fields.display_name),
-            honorific: find(&fields.honorific),
-            given_name: find(&fields.given_name),
-            middle_name: find(&fields.middle_name),
-            surname: find(&fields.surname),
-            company: find(&fields.company),
-            department: find(&fields.department),
-            job_title: find(&fields.job_title),
-            emails: fields
-                .emails
-                .iter()
-                .chain(&fields.labeled_emails)
-                .filter_map(|n| find(n))
-                .collect(),
-            phones: fields
-                .phones
-                .iter()
-                .filter_map(|(n, k)| find(n).map(|i| (i, *k)))
-                .collect(),
-            labeled_phones: fields
-                .labeled_phones
-                .iter()
-                .filter_map(|(label, value)| find(value).map(|v| (find(label), v)))
-                .collect(),
-            street: find(&fields.street),
-            postal_code: find(&fields.postal_code),
-            city: find(&fields.city),
-            region: find(&fields.region),
-            country: find(&fields.country),
-            upn: find(&fields.upn),
-        };
+        let columns = fields.map(find);
         let has_name = [
             columns.display_name,
             columns.given_name,
@@ -234,112 +176,59 @@ impl CsvSource {
     }
 }
 
-fn explicit_columns(m: &ColumnMapping) -> Vec<(&'static str, Vec<String>)> {
-    let mut out = Vec::new();
-    let mut add = |field: &'static str, v: &Option<super::mapping::Names>| {
-        if let Some(v) = v {
-            out.push((field, v.list()));
-        }
-    };
-    add("id", &m.id);
-    add("display_name", &m.display_name);
-    add("honorific", &m.honorific);
-    add("given_name", &m.given_name);
-    add("middle_name", &m.middle_name);
-    add("surname", &m.surname);
-    add("company", &m.company);
-    add("department", &m.department);
-    add("job_title", &m.job_title);
-    add("street", &m.street);
-    add("postal_code", &m.postal_code);
-    add("city", &m.city);
-    add("region", &m.region);
-    add("country", &m.country);
-    add("upn", &m.upn);
-    if let Some(emails) = &m.emails {
-        for e in emails.list() {
-            out.push(("emails", vec![e]));
-        }
+/// One row as an entry: every mapped cell, several values of a cell split apart.
+fn entry(columns: &Columns, r: &::csv::StringRecord) -> Entry {
+    let cell = |i: &Option<usize>| i.and_then(|i| r.get(i)).unwrap_or("");
+    let values = |i: &Option<usize>| cell(i).split(MULTI_VALUE).filter_map(non_empty);
+    let mut entry = columns.entry(|i| non_empty(cell(i)));
+    entry.emails = columns.emails.iter().flat_map(values).collect();
+    entry.phones = columns
+        .phones
+        .iter()
+        .filter_map(|(i, kind)| non_empty(cell(i)).map(|raw| Phone::new(*kind, raw)))
+        .collect();
+    for (label, value) in &columns.labeled_phones {
+        let kind = phone_kind_of_label(cell(label));
+        entry
+            .phones
+            .extend(values(value).map(|raw| Phone::new(kind, raw)));
     }
-    for p in m.phones.iter().flatten() {
-        out.push(("phones", p.column.list()));
-    }
-    out
+    entry
 }
 
-impl Columns {
-    fn contact(&self, r: &::csv::StringRecord, source: &SourceRef) -> Option<Contact> {
-        let get = |i: Option<usize>| i.and_then(|i| r.get(i)).and_then(non_empty);
-        let given = get(self.given_name);
-        let surname = get(self.surname);
-        let company = get(self.company);
-        let display_name = get(self.display_name)
-            .or_else(|| {
-                compose_name(&[
-                    get(self.honorific).as_deref(),
-                    given.as_deref(),
-                    get(self.middle_name).as_deref(),
-                    surname.as_deref(),
-                ])
-            })
-            .or_else(|| company.clone())?;
-        let emails: Vec<String> = self
-            .emails
-            .iter()
-            .filter_map(|&i| r.get(i))
-            .flat_map(|cell| cell.split(MULTI_VALUE))
-            .filter_map(non_empty)
-            .collect();
-        let mut phones: Vec<Phone> = self
-            .phones
-            .iter()
-            .filter_map(|&(i, kind)| {
-                r.get(i).and_then(non_empty).map(|raw| Phone {
-                    kind,
-                    raw,
-                    e164: None,
-                })
-            })
-            .collect();
-        for &(label, value) in &self.labeled_phones {
-            let kind = phone_kind_of_label(label.and_then(|l| r.get(l)).unwrap_or(""));
-            for raw in r
-                .get(value)
-                .unwrap_or("")
-                .split(MULTI_VALUE)
-                .filter_map(non_empty)
-            {
-                phones.push(Phone {
-                    kind,
-                    raw,
-                    e164: None,
-                });
+/// Line ends as the CSV reader counts them: CR CR LF (iOS) becomes one CR LF instead of a
+/// line and an empty one, and a lone CR (classic Mac OS) an LF, so that line numbers in
+/// reports are the lines an editor shows. LF and CR LF stay as they are.
+fn plain_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !has_lone_cr(&text) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut crs = 0;
+    for c in text.chars() {
+        match c {
+            '\r' => crs += 1,
+            '\n' => {
+                out.push_str(if crs > 0 { "\r\n" } else { "\n" });
+                crs = 0;
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\n', crs));
+                crs = 0;
+                out.push(c);
             }
         }
-        let address = Address {
-            street: get(self.street),
-            postal_code: get(self.postal_code),
-            city: get(self.city),
-            region: get(self.region),
-            country: get(self.country),
-        };
-        let id = get(self.id)
-            .unwrap_or_else(|| derived_id(&display_name, &emails, company.as_deref(), &phones));
-        Some(Contact {
-            id,
-            source: source.clone(),
-            display_name,
-            given_name: given,
-            surname,
-            company,
-            department: get(self.department),
-            job_title: get(self.job_title),
-            emails,
-            phones,
-            address: (!address.is_empty()).then_some(address),
-            upn: get(self.upn),
-        })
     }
+    out.extend(std::iter::repeat_n('\n', crs));
+    Cow::Owned(out)
+}
+
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// The file's text: BOM first, then the configured label, then UTF-8 or Windows-1252.
@@ -376,6 +265,10 @@ fn decode<'b>(
             }
             Ok(text)
         }
+        None if utf16_without_bom(bytes).is_some() => Ok(utf16_without_bom(bytes)
+            .expect("checked")
+            .decode_without_bom_handling(bytes)
+            .0),
         None => match std::str::from_utf8(bytes) {
             Ok(text) => Ok(Cow::Borrowed(text)),
             Err(_) => Ok(encoding_rs::WINDOWS_1252
@@ -425,31 +318,18 @@ fn csv_reason(e: &::csv::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kontakt_api::PhoneKind;
+    use crate::sources::LoadReport;
+    use crate::sources::testing::load_source;
+    use kontakt_api::{Contact, PhoneKind};
     use std::io::Write;
-
-    fn source() -> SourceRef {
-        SourceRef {
-            id: "crm".into(),
-            name: "CRM".into(),
-        }
-    }
 
     fn load(bytes: &[u8], extra: &str) -> Result<(Vec<Contact>, LoadReport), SourceError> {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(bytes).unwrap();
-        let config = format!(
-            "id = \"crm\"\nname = \"CRM\"\npath = {:?}\n{extra}",
+        load_source(&format!(
+            "type = \"csv\"\nid = \"crm\"\nname = \"CRM\"\npath = {:?}\n{extra}",
             file.path()
-        );
-        let csv: CsvSource = toml::from_str(&config).unwrap();
-        let mut contacts = Vec::new();
-        let mut report = LoadReport::default();
-        csv.read(&source(), &mut report, &mut |c| {
-            contacts.push(c);
-            Ok(())
-        })?;
-        Ok((contacts, report))
+        ))
     }
 
     const OUTLOOK_HEADER: &str = "\"First Name\",\"Middle Name\",\"Last Name\",\"Title\",\"Company\",\"Department\",\"Job Title\",\"Business Street\",\"Business City\",\"Business Postal Code\",\"Business Country/Region\",\"Business Phone\",\"Mobile Phone\",\"Home Phone\",\"Business Fax\",\"E-mail Address\",\"E-mail 2 Address\"";
@@ -544,11 +424,7 @@ mod tests {
         );
         assert_eq!(report.contacts, 2);
         assert_eq!(report.skipped, 3);
-        let reasons: Vec<String> = report
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", p.location, p.reason))
-            .collect();
+        let reasons: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             reasons,
             [
@@ -593,19 +469,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown encoding \"klingon\""), "{err}");
-        let err = CsvSource {
-            id: "x".into(),
-            name: "x".into(),
-            refresh: Duration::from_secs(1),
-            path: "/nonexistent/x.csv".into(),
-            preset: Preset::Outlook,
-            columns: None,
-            delimiter: None,
-            encoding: None,
-        }
-        .read(&source(), &mut LoadReport::default(), &mut |_| Ok(()))
-        .unwrap_err()
-        .to_string();
+        let err =
+            load_source("type = \"csv\"\nid = \"x\"\nname = \"x\"\npath = \"/nonexistent/x.csv\"")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("cannot read /nonexistent/x.csv"), "{err}");
     }
 

@@ -1,20 +1,14 @@
 //! The demo generator as a configurable source.
 
-use std::time::Duration;
-
-use kontakt_api::{Contact, SourceRef};
 use serde::Deserialize;
 
-use super::{LoadReport, SourceError, default_refresh};
+use super::{Emitter, Entry, Reader, Reading, blocking};
+use crate::check::Problems;
 use crate::demo::{DEFAULT_COUNT, DEFAULT_SEED, Generator};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoSource {
-    pub id: String,
-    pub name: String,
-    #[serde(default = "default_refresh", with = "humantime_serde")]
-    pub refresh: Duration,
     #[serde(default = "default_size")]
     pub size: usize,
     #[serde(default = "default_seed")]
@@ -29,19 +23,34 @@ fn default_seed() -> u64 {
     DEFAULT_SEED
 }
 
-impl DemoSource {
-    pub fn read(
-        &self,
-        source: &SourceRef,
-        report: &mut LoadReport,
-        sink: &mut dyn FnMut(Contact) -> Result<(), SourceError>,
-    ) -> Result<(), SourceError> {
-        for (i, mut c) in Generator::new(self.size, self.seed).enumerate() {
-            c.id = format!("{}:{i:06}", source.id);
-            c.source = source.clone();
-            sink(c)?;
-            report.contacts += 1;
+impl Reader for DemoSource {
+    fn name_fields(&self) -> &'static str {
+        "the generated names"
+    }
+
+    /// An id is the contact's place in the generated sequence.
+    fn unique_ids(&self) -> bool {
+        true
+    }
+
+    fn check(&self, production: bool, problems: &mut Problems) {
+        if production {
+            problems.error("type", "demo sources are for development mode only");
         }
-        Ok(())
+    }
+
+    fn read<'a>(&'a self, out: &'a mut Emitter<'_>) -> Reading<'a> {
+        Box::pin(async move {
+            blocking(|| {
+                for (i, contact) in Generator::new(self.size, self.seed).enumerate() {
+                    let entry = Entry {
+                        id: Some(format!("{i:06}")),
+                        ..Entry::from(contact)
+                    };
+                    out.emit(format_args!("contact {i}"), entry)?;
+                }
+                Ok(())
+            })
+        })
     }
 }

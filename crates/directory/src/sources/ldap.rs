@@ -4,21 +4,18 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use kontakt_api::{Address, Contact, Phone, SourceRef};
+use kontakt_api::Phone;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use serde::Deserialize;
 
 use super::mapping::{ColumnMapping, FieldNames, Preset};
-use super::{ContactSink, LoadReport, SourceError, compose_name, content_id, default_refresh};
+use super::{Emitter, Entry, Reader, Reading, SourceError, content_id};
+use crate::check::{Problems, check_ascii_url};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LdapSource {
-    pub id: String,
-    pub name: String,
-    #[serde(default = "default_refresh", with = "humantime_serde")]
-    pub refresh: Duration,
     /// `ldap://host:389` or `ldaps://host:636`.
     pub url: String,
     /// Upgrade an `ldap://` connection with StartTLS.
@@ -79,12 +76,7 @@ impl LdapSource {
         }
     }
 
-    pub async fn read(
-        &self,
-        source: &SourceRef,
-        report: &mut LoadReport,
-        sink: &mut dyn ContactSink,
-    ) -> Result<(), SourceError> {
+    async fn read_entries(&self, out: &mut Emitter<'_>) -> Result<(), SourceError> {
         let fields = self.preset.fields().with(self.attributes.as_ref());
         let password = self.password()?;
         let settings = LdapConnSettings::new()
@@ -111,7 +103,6 @@ impl LdapSource {
             .streaming_search_with(adapters, &self.base_dn, Scope::Subtree, &self.filter, attrs)
             .await
             .map_err(|e| ldap_error(&format!("search under {} failed", self.base_dn), e))?;
-        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut number = 0usize;
         while let Some(entry) = search
             .next()
@@ -121,27 +112,16 @@ impl LdapSource {
             number += 1;
             let entry = SearchEntry::construct(entry);
             let values = Values::of(&entry);
-            let guid = values.id(&fields.id);
-            let location = match &guid {
-                Some(g) => format!("entry {number} ({g})"),
+            let mut found = values.entry(&fields);
+            // The location names the id, never the DN: DNs contain names.
+            let location = match &found.id {
+                Some(id) => format!("entry {number} ({id})"),
                 None => format!("entry {number}"),
             };
-            let Some(mut contact) = values.contact(&fields, source) else {
-                report.skip(
-                    location,
-                    "no name: displayName, givenName, sn and company are empty",
-                );
-                continue;
-            };
-            contact.id = guid.unwrap_or_else(|| content_id(&[&entry.dn]));
-            if let Some(first) = seen.get(&contact.id) {
-                report.skip(location, format!("same id as entry {first}"));
-                continue;
-            }
-            seen.insert(contact.id.clone(), number);
-            contact.id = format!("{}:{}", source.id, contact.id);
-            sink.push(contact)?;
-            report.contacts += 1;
+            // Without an id attribute the DN is the next best thing: stable while the
+            // entry stays where it is.
+            found.id.get_or_insert_with(|| content_id(&[&entry.dn]));
+            out.emit(location, found)?;
         }
         search
             .finish()
@@ -153,31 +133,50 @@ impl LdapSource {
     }
 }
 
+impl Reader for LdapSource {
+    fn name_fields(&self) -> &'static str {
+        "displayName, givenName, sn and company"
+    }
+
+    fn check(&self, _production: bool, problems: &mut Problems) {
+        if !(self.url.starts_with("ldap://") || self.url.starts_with("ldaps://")) {
+            problems.error(
+                "url",
+                format!("{:?} must start with ldap:// or ldaps://", self.url),
+            );
+        } else if let Err(m) = check_ascii_url(&self.url) {
+            problems.error("url", m);
+        }
+        if self.page_size < 1 {
+            problems.error("page_size", "must be at least 1");
+        }
+        if let Some(var) = &self.password_env
+            && std::env::var_os(var).is_none()
+        {
+            problems.warning(
+                "password_env",
+                format!(
+                    "the environment variable {var} is not set here (it must be where the server runs)"
+                ),
+            );
+        }
+    }
+
+    fn read<'a>(&'a self, out: &'a mut Emitter<'_>) -> Reading<'a> {
+        Box::pin(self.read_entries(out))
+    }
+}
+
 /// Every attribute a mapping may read.
 fn requested_attributes(f: &FieldNames) -> Vec<String> {
-    let mut attrs: Vec<String> = [
-        &f.id,
-        &f.display_name,
-        &f.honorific,
-        &f.given_name,
-        &f.middle_name,
-        &f.surname,
-        &f.company,
-        &f.department,
-        &f.job_title,
-        &f.street,
-        &f.postal_code,
-        &f.city,
-        &f.region,
-        &f.country,
-        &f.upn,
-    ]
-    .into_iter()
-    .flatten()
-    .chain(f.emails.iter().flatten())
-    .chain(f.phones.iter().flat_map(|(n, _)| n))
-    .cloned()
-    .collect();
+    let mut attrs: Vec<String> = f
+        .scalars()
+        .into_iter()
+        .flat_map(|(_, names)| names)
+        .chain(f.emails.iter().flatten())
+        .chain(f.phones.iter().flat_map(|(n, _)| n))
+        .cloned()
+        .collect();
     attrs.sort();
     attrs.dedup();
     attrs
@@ -252,53 +251,16 @@ impl<'e> Values<'e> {
         None
     }
 
-    fn contact(&self, f: &FieldNames, source: &SourceRef) -> Option<Contact> {
-        let given = self.one(&f.given_name);
-        let surname = self.one(&f.surname);
-        let company = self.one(&f.company);
-        let display_name = self
-            .one(&f.display_name)
-            .or_else(|| {
-                compose_name(&[
-                    given.as_deref(),
-                    self.one(&f.middle_name).as_deref(),
-                    surname.as_deref(),
-                ])
-            })
-            .or_else(|| company.clone())?;
-        let emails = f.emails.iter().flat_map(|n| self.all(n)).collect();
-        let phones = f
+    fn entry(&self, f: &FieldNames) -> Entry {
+        let mut entry = f.entry(|names| self.one(names));
+        entry.id = self.id(&f.id);
+        entry.emails = f.emails.iter().flat_map(|n| self.all(n)).collect();
+        entry.phones = f
             .phones
             .iter()
-            .flat_map(|(n, kind)| {
-                self.all(n).into_iter().map(|raw| Phone {
-                    kind: *kind,
-                    raw,
-                    e164: None,
-                })
-            })
+            .flat_map(|(n, kind)| self.all(n).into_iter().map(|raw| Phone::new(*kind, raw)))
             .collect();
-        let address = Address {
-            street: self.one(&f.street),
-            postal_code: self.one(&f.postal_code),
-            city: self.one(&f.city),
-            region: self.one(&f.region),
-            country: self.one(&f.country),
-        };
-        Some(Contact {
-            id: String::new(),
-            source: source.clone(),
-            display_name,
-            given_name: given,
-            surname,
-            company,
-            department: self.one(&f.department),
-            job_title: self.one(&f.job_title),
-            emails,
-            phones,
-            address: (!address.is_empty()).then_some(address),
-            upn: self.one(&f.upn),
-        })
+        entry
     }
 }
 
@@ -331,6 +293,7 @@ fn guid_string(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::testing::load_source;
 
     #[test]
     fn object_guids_read_like_ad_shows_them() {
@@ -344,9 +307,7 @@ mod tests {
     #[test]
     fn a_bind_dn_needs_a_password_variable() {
         let mut s: LdapSource = toml::from_str(
-            r#"id = "ad"
-               name = "AD"
-               url = "ldap://127.0.0.1:1"
+            r#"url = "ldap://127.0.0.1:1"
                base_dn = "dc=example,dc=org"
                bind_dn = "cn=reader,dc=example,dc=org""#,
         )
@@ -366,28 +327,18 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn an_unreachable_server_is_a_clear_error() {
-        let s: LdapSource = toml::from_str(
-            r#"id = "ad"
+    #[test]
+    fn an_unreachable_server_is_a_clear_error() {
+        let err = load_source(
+            r#"type = "ldap"
+               id = "ad"
                name = "AD"
                url = "ldap://127.0.0.1:1"
                base_dn = "dc=example,dc=org"
                timeout = "2s""#,
         )
-        .unwrap();
-        let err = s
-            .read(
-                &SourceRef {
-                    id: "ad".into(),
-                    name: "AD".into(),
-                },
-                &mut LoadReport::default(),
-                &mut |_| Ok(()),
-            )
-            .await
-            .unwrap_err()
-            .to_string();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("cannot connect to ldap://127.0.0.1:1"),
             "{err}"

@@ -1,30 +1,47 @@
 //! Where contacts come from: CSV exports, vCard files, LDAP / Active Directory, and the demo
-//! generator. Each source streams its contacts into a sink and reports bad rows without
-//! giving up on the good ones.
+//! generator.
+//!
+//! A configured [`Source`] is what every kind shares (id, name, refresh interval) plus its
+//! [`SourceKind`]. Each kind is one file with a [`Reader`]: it checks its own settings,
+//! resolves its own paths, and turns what it reads into [`Entry`] values for an [`Emitter`],
+//! which owns everything kinds have in common — ids, duplicates, counting, the load report.
+//! `docs/sources.md` says how to add a kind.
 
 pub mod csv;
 pub mod demo;
+mod emit;
 pub mod ldap;
 pub mod mapping;
 pub mod vcard;
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::Duration;
 
-use kontakt_api::{Contact, Phone};
+use kontakt_api::SourceRef;
 use serde::Deserialize;
 
+use crate::check::Problems;
+pub use emit::{
+    ContactSink, Emitter, Entry, LoadReport, MAX_PROBLEMS, compose_name, content_id, email_address,
+    is_phone_number, non_empty,
+};
 pub use mapping::{ColumnMapping, PhoneColumn, Preset};
 
 /// One configured source. Its `id` is part of every contact id (`{source id}:{entry id}`),
 /// so it must never change once users have pinned favourites from it.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum SourceConfig {
-    Csv(csv::CsvSource),
-    Vcard(vcard::VcardSource),
-    Ldap(ldap::LdapSource),
-    Demo(demo::DemoSource),
+pub struct Source {
+    pub id: String,
+    pub name: String,
+    /// How often the source is read again.
+    #[serde(default = "default_refresh", with = "humantime_serde")]
+    pub refresh: Duration,
+    /// Everything else in the table belongs to the kind named by `type`; a key no kind
+    /// knows is refused there.
+    #[serde(flatten)]
+    pub kind: SourceKind,
 }
 
 /// Sources are read every 15 minutes unless configured otherwise.
@@ -32,68 +49,134 @@ pub fn default_refresh() -> Duration {
     Duration::from_secs(15 * 60)
 }
 
-impl SourceConfig {
-    pub fn id(&self) -> &str {
-        match self {
-            SourceConfig::Csv(s) => &s.id,
-            SourceConfig::Vcard(s) => &s.id,
-            SourceConfig::Ldap(s) => &s.id,
-            SourceConfig::Demo(s) => &s.id,
+/// What a source kind does; one file per kind implements it.
+pub trait Reader: Send + Sync {
+    /// The fields a contact's name comes from, as the source calls them: a record without
+    /// any of them is skipped with this in the reason ("no name: FN, N and ORG are empty").
+    fn name_fields(&self) -> &'static str;
+
+    /// Whether the kind's ids are unique by construction, so duplicates need not be looked
+    /// for (true only for generated records).
+    fn unique_ids(&self) -> bool {
+        false
+    }
+
+    /// Adds what is wrong with the kind's own settings (keys relative to the source's table).
+    fn check(&self, production: bool, problems: &mut Problems);
+
+    /// Relative paths in a configuration file mean relative to that file's folder.
+    fn resolve_paths(&mut self, base: &Path) {
+        let _ = base;
+    }
+
+    /// Reads every record of the source into `out`.
+    fn read<'a>(&'a self, out: &'a mut Emitter<'_>) -> Reading<'a>;
+}
+
+/// A read in progress: sources on the network are async, file readers run inside
+/// [`blocking`].
+pub type Reading<'a> = Pin<Box<dyn Future<Output = Result<(), SourceError>> + Send + 'a>>;
+
+/// Declares the kinds: each line is the `type` written in the configuration, the variant
+/// and the reader. Adding a kind is a new file and one line here.
+macro_rules! source_kinds {
+    ($($tag:literal => $variant:ident($reader:ty),)*) => {
+        /// The kind of a source, by its `type` key.
+        #[derive(Clone, Debug, PartialEq, Deserialize)]
+        #[serde(tag = "type")]
+        pub enum SourceKind {
+            $(#[serde(rename = $tag)] $variant($reader),)*
+        }
+
+        impl SourceKind {
+            /// The `type` as written in the configuration (`csv`, `ldap`, …).
+            pub fn name(&self) -> &'static str {
+                match self { $(SourceKind::$variant(_) => $tag,)* }
+            }
+
+            pub fn reader(&self) -> &dyn Reader {
+                match self { $(SourceKind::$variant(r) => r,)* }
+            }
+
+            pub fn reader_mut(&mut self) -> &mut dyn Reader {
+                match self { $(SourceKind::$variant(r) => r,)* }
+            }
+        }
+    };
+}
+
+source_kinds! {
+    "csv" => Csv(csv::CsvSource),
+    "vcard" => Vcard(vcard::VcardSource),
+    "ldap" => Ldap(ldap::LdapSource),
+    "demo" => Demo(demo::DemoSource),
+}
+
+impl Source {
+    /// `csv`, `vcard`, `ldap`, `demo`.
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// Which source contacts of this one name.
+    pub fn reference(&self) -> SourceRef {
+        SourceRef {
+            id: self.id.clone(),
+            name: self.name.clone(),
         }
     }
 
-    pub fn name(&self) -> &str {
-        match self {
-            SourceConfig::Csv(s) => &s.name,
-            SourceConfig::Vcard(s) => &s.name,
-            SourceConfig::Ldap(s) => &s.name,
-            SourceConfig::Demo(s) => &s.name,
+    /// Everything wrong with this source's settings, at keys relative to its table. Ids
+    /// unique within a tenant are the caller's business.
+    pub fn check(&self, production: bool, problems: &mut Problems) {
+        if !valid_source_id(&self.id) {
+            problems.error(
+                "id",
+                format!(
+                    "{:?}: use 1 to 40 lowercase letters, digits, - or _ (it becomes part of every contact id)",
+                    self.id
+                ),
+            );
         }
+        if self.name.trim().is_empty() {
+            problems.error(
+                "name",
+                "must not be empty: users see it under every contact",
+            );
+        }
+        if self.refresh < Duration::from_secs(1) {
+            problems.error("refresh", "at least 1s");
+        }
+        self.kind.reader().check(production, problems);
     }
 
-    pub fn refresh(&self) -> Duration {
-        match self {
-            SourceConfig::Csv(s) => s.refresh,
-            SourceConfig::Vcard(s) => s.refresh,
-            SourceConfig::Ldap(s) => s.refresh,
-            SourceConfig::Demo(s) => s.refresh,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            SourceConfig::Csv(_) => "csv",
-            SourceConfig::Vcard(_) => "vcard",
-            SourceConfig::Ldap(_) => "ldap",
-            SourceConfig::Demo(_) => "demo",
-        }
+    pub fn resolve_paths(&mut self, base: &Path) {
+        self.kind.reader_mut().resolve_paths(base);
     }
 
     /// Reads every contact of the source into `sink`.
     pub async fn load(&self, sink: &mut dyn ContactSink) -> Result<LoadReport, SourceError> {
-        let source = kontakt_api::SourceRef {
-            id: self.id().to_owned(),
-            name: self.name().to_owned(),
-        };
-        let mut report = LoadReport::default();
-        match self {
-            SourceConfig::Csv(s) => {
-                blocking(|| s.read(&source, &mut report, &mut |c| sink.push(c)))?
-            }
-            SourceConfig::Vcard(s) => {
-                blocking(|| s.read(&source, &mut report, &mut |c| sink.push(c)))?
-            }
-            SourceConfig::Demo(s) => {
-                blocking(|| s.read(&source, &mut report, &mut |c| sink.push(c)))?
-            }
-            SourceConfig::Ldap(s) => s.read(&source, &mut report, sink).await?,
-        }
-        Ok(report)
+        let reader = self.kind.reader();
+        let mut out = Emitter::new(
+            self.reference(),
+            reader.name_fields(),
+            reader.unique_ids(),
+            sink,
+        );
+        reader.read(&mut out).await?;
+        Ok(out.finish())
     }
 }
 
+fn valid_source_id(id: &str) -> bool {
+    (1..=40).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// Runs file parsing without stalling other tasks of a multi-threaded runtime.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)
@@ -102,46 +185,34 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Where a source puts the contacts it reads.
-pub trait ContactSink: Send {
-    fn push(&mut self, contact: Contact) -> Result<(), SourceError>;
-}
-
-impl<F: FnMut(Contact) -> Result<(), SourceError> + Send> ContactSink for F {
-    fn push(&mut self, contact: Contact) -> Result<(), SourceError> {
-        self(contact)
+/// UTF-16 without a byte-order mark, told by its zero bytes: `B\0E\0G\0…` is ASCII text in
+/// little-endian, `\0B\0E\0G…` in big-endian. Some Windows programs write files like that.
+pub fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    match bytes.get(..4)? {
+        [a, 0, b, 0] if a.is_ascii() && b.is_ascii() && *a != 0 => Some(encoding_rs::UTF_16LE),
+        [0, a, 0, b] if a.is_ascii() && b.is_ascii() && *a != 0 => Some(encoding_rs::UTF_16BE),
+        _ => None,
     }
 }
 
-/// Most problems kept per load; more are counted, not listed.
-pub const MAX_PROBLEMS: usize = 100;
-
-/// A row or entry that was skipped, and why. Never contains contact data: it goes to logs
-/// and to the status endpoint.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    /// `line 17`, `card 4`, `entry CN=…`.
-    pub location: String,
-    pub reason: String,
+/// `path` relative to `base` unless it is absolute (or empty, meaning "not set").
+pub fn resolve_path(path: &mut PathBuf, base: &Path) {
+    if !path.as_os_str().is_empty() && path.is_relative() {
+        *path = base.join(&*path);
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct LoadReport {
-    pub contacts: usize,
-    pub skipped: usize,
-    /// The first [`MAX_PROBLEMS`] skipped rows.
-    pub problems: Vec<Problem>,
-}
-
-impl LoadReport {
-    pub fn skip(&mut self, location: String, reason: impl Into<String>) {
-        self.skipped += 1;
-        if self.problems.len() < MAX_PROBLEMS {
-            self.problems.push(Problem {
-                location,
-                reason: reason.into(),
-            });
-        }
+/// A file or folder a source reads that is not there where the check runs: a warning, not
+/// an error, because it may exist only on the server.
+pub fn check_exists(path: &Path, problems: &mut Problems) {
+    if !path.exists() {
+        problems.warning(
+            "path",
+            format!(
+                "{} does not exist here (it must exist where the server runs)",
+                path.display()
+            ),
+        );
     }
 }
 
@@ -162,51 +233,30 @@ pub enum SourceError {
     Ldap(String),
     #[error("writing the snapshot failed: {0}")]
     Snapshot(String),
-    #[error("{0}")]
-    Internal(String),
 }
 
-/// A stable id for an entry without one: FNV-1a over what identifies the person, so the
-/// same row gets the same id on every refresh and every machine.
-pub fn content_id(parts: &[&str]) -> String {
-    let hash = parts.iter().fold(crate::fnv::OFFSET, |hash, part| {
-        // A unit separator after each part, so ("ab", "c") and ("a", "bc") differ.
-        crate::fnv::extend(crate::fnv::extend(hash, part.as_bytes()), &[0x1f])
-    });
-    format!("{hash:016x}")
-}
+/// Reading a source from its configuration, for the readers' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use kontakt_api::Contact;
 
-/// The id of an entry whose source gives none: from its name, first email, company and
-/// first number, the same way for every source type.
-pub fn derived_id(
-    display_name: &str,
-    emails: &[String],
-    company: Option<&str>,
-    phones: &[Phone],
-) -> String {
-    content_id(&[
-        display_name,
-        emails.first().map_or("", String::as_str),
-        company.unwrap_or(""),
-        phones.first().map_or("", |p| p.raw.as_str()),
-    ])
-}
+    use super::{LoadReport, Source, SourceError};
 
-/// Display name from parts, when the source has none: honorific, given, middle, surname.
-pub fn compose_name(parts: &[Option<&str>]) -> Option<String> {
-    let words: Vec<&str> = parts
-        .iter()
-        .flatten()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// `Some(trimmed)` unless empty.
-pub fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
+    /// Parses `config` (a source table) and reads the source through the whole pipeline.
+    pub fn load_source(config: &str) -> Result<(Vec<Contact>, LoadReport), SourceError> {
+        let source: Source = toml::from_str(config).expect("a valid source table");
+        let mut contacts = Vec::new();
+        let mut sink = |c: Contact| {
+            contacts.push(c);
+            Ok(())
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let report = runtime.block_on(source.load(&mut sink))?;
+        Ok((contacts, report))
+    }
 }
 
 #[cfg(test)]
@@ -214,24 +264,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn content_ids_are_stable_and_distinguish_parts() {
-        assert_eq!(
-            content_id(&["Anna", "a@b.c"]),
-            content_id(&["Anna", "a@b.c"])
-        );
-        assert_ne!(
-            content_id(&["Ann", "aa@b.c"]),
-            content_id(&["Anna", "a@b.c"])
-        );
-        assert_eq!(content_id(&["x"]).len(), 16);
-        // Ids derived this way are in snapshots and users' favourites: the value must never
-        // change (computed independently as FNV-1a of "Anna␟a@x.de␟␟␟").
-        assert_eq!(content_id(&["Anna", "a@x.de", "", ""]), "f175ec7554958a83");
-    }
-
-    #[test]
-    fn source_config_is_tagged_by_type_and_rejects_unknown_keys() {
-        let csv: SourceConfig = toml::from_str(
+    fn a_source_is_tagged_by_type_and_rejects_unknown_keys() {
+        let csv: Source = toml::from_str(
             r#"type = "csv"
                id = "crm"
                name = "CRM"
@@ -239,16 +273,44 @@ mod tests {
                refresh = "5m""#,
         )
         .unwrap();
-        assert_eq!(csv.id(), "crm");
-        assert_eq!(csv.refresh(), Duration::from_secs(300));
-        let err = toml::from_str::<SourceConfig>(
-            r#"type = "csv"
-               id = "crm"
-               name = "CRM"
-               path = "/srv/crm.csv"
-               delimeter = ";""#,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("delimeter"), "{err}");
+        assert_eq!(csv.id, "crm");
+        assert_eq!(csv.kind_name(), "csv");
+        assert_eq!(csv.refresh, Duration::from_secs(300));
+        assert!(matches!(csv.kind, SourceKind::Csv(_)));
+        for wrong in ["delimeter = \";\"", "refrsh = \"5m\""] {
+            let err = toml::from_str::<Source>(&format!(
+                "type = \"csv\"\nid = \"crm\"\nname = \"CRM\"\npath = \"/srv/crm.csv\"\n{wrong}"
+            ))
+            .unwrap_err();
+            let key = wrong.split(' ').next().unwrap();
+            assert!(err.to_string().contains(key), "{err}");
+        }
+        let err = toml::from_str::<Source>("type = \"excel\"\nid = \"x\"\nname = \"X\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("excel") && err.contains("csv"), "{err}");
+    }
+
+    #[test]
+    fn each_kind_checks_its_own_settings() {
+        let source: Source =
+            toml::from_str("type = \"demo\"\nid = \"Demo Source\"\nname = \" \"\nrefresh = \"0s\"")
+                .unwrap();
+        let mut problems = Problems::default();
+        source.check(true, &mut problems);
+        let found: Vec<String> = problems
+            .into_vec()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "error: id: \"Demo Source\": use 1 to 40 lowercase letters, digits, - or _ (it becomes part of every contact id)",
+                "error: name: must not be empty: users see it under every contact",
+                "error: refresh: at least 1s",
+                "error: type: demo sources are for development mode only",
+            ]
+        );
     }
 }

@@ -6,36 +6,49 @@
 //! own `CHARSET`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use kontakt_api::{Address, Contact, Phone, PhoneKind, SourceRef};
+use kontakt_api::{Address, Phone, PhoneKind};
 use serde::Deserialize;
 
-use super::{LoadReport, SourceError, compose_name, default_refresh, derived_id, non_empty};
+use super::{
+    Emitter, Entry, Reader, Reading, SourceError, blocking, check_exists, compose_name, non_empty,
+    resolve_path, utf16_without_bom,
+};
+use crate::check::Problems;
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VcardSource {
-    pub id: String,
-    pub name: String,
-    #[serde(default = "default_refresh", with = "humantime_serde")]
-    pub refresh: Duration,
     /// A `.vcf` file, or a folder whose `.vcf` files are read in name order.
     pub path: PathBuf,
 }
 
+impl Reader for VcardSource {
+    fn name_fields(&self) -> &'static str {
+        "FN, N and ORG"
+    }
+
+    fn check(&self, _production: bool, problems: &mut Problems) {
+        check_exists(&self.path, problems);
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        resolve_path(&mut self.path, base);
+    }
+
+    fn read<'a>(&'a self, out: &'a mut Emitter<'_>) -> Reading<'a> {
+        Box::pin(async move { blocking(|| self.read_files(out)) })
+    }
+}
+
 impl VcardSource {
-    pub fn read(
-        &self,
-        source: &SourceRef,
-        report: &mut LoadReport,
-        sink: &mut dyn FnMut(Contact) -> Result<(), SourceError>,
-    ) -> Result<(), SourceError> {
+    fn read_files(&self, out: &mut Emitter<'_>) -> Result<(), SourceError> {
         let io = |path: &Path, e| SourceError::Io {
             path: path.to_owned(),
             source: e,
         };
-        let files = if self.path.is_dir() {
+        let many_files = self.path.is_dir();
+        let files = if many_files {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&self.path)
                 .map_err(|e| io(&self.path, e))?
                 .filter_map(Result::ok)
@@ -47,35 +60,22 @@ impl VcardSource {
         } else {
             vec![self.path.clone()]
         };
-        let mut seen = std::collections::HashMap::new();
         for file in files {
-            let bytes = std::fs::read(&file).map_err(|e| io(&file, e))?;
+            let bytes = utf8_if_utf16(std::fs::read(&file).map_err(|e| io(&file, e))?);
+            out.expect(count_cards(&bytes), "cards");
             let name = file
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            let many_files = self.path.is_dir();
             for card in parse(&bytes) {
                 let location = if many_files {
                     format!("{name} card {} (line {})", card.number, card.line)
                 } else {
                     format!("card {} (line {})", card.number, card.line)
                 };
-                if let Some(reason) = card.broken {
-                    report.skip(location, reason);
-                    continue;
+                match card.broken {
+                    Some(reason) => out.skip(location, reason),
+                    None => out.emit(location, card.entry())?,
                 }
-                let Some(mut contact) = card.contact(source) else {
-                    report.skip(location, "no name: FN, N and ORG are empty");
-                    continue;
-                };
-                if let Some(first) = seen.get(&contact.id) {
-                    report.skip(location, format!("same UID as {first}"));
-                    continue;
-                }
-                seen.insert(contact.id.clone(), location);
-                contact.id = format!("{}:{}", source.id, contact.id);
-                sink(contact)?;
-                report.contacts += 1;
             }
         }
         Ok(())
@@ -190,50 +190,20 @@ impl Card {
             .filter(move |p| p.name.eq_ignore_ascii_case(name))
     }
 
-    fn contact(&self, source: &SourceRef) -> Option<Contact> {
+    fn entry(&self) -> Entry {
         let n = self
             .first("N")
             .map(|p| components(&p.text()))
             .unwrap_or_default();
         let part = |i: usize| n.get(i).and_then(|s| non_empty(s));
-        let (surname, given, additional, prefix) = (part(0), part(1), part(2), part(3));
         let org = self
             .first("ORG")
             .map(|p| components(&p.text()))
             .unwrap_or_default();
-        let company = org.first().and_then(|s| non_empty(s));
-        let department = org.get(1).and_then(|s| non_empty(s));
-        let display_name = self
-            .first("FN")
-            .and_then(|p| non_empty(&unescape(&p.text())))
-            .or_else(|| {
-                compose_name(&[
-                    prefix.as_deref(),
-                    given.as_deref(),
-                    additional.as_deref(),
-                    surname.as_deref(),
-                ])
-            })
-            .or_else(|| company.clone())?;
-        let phones: Vec<Phone> = self
-            .all("TEL")
-            .filter_map(|p| {
-                let raw = unescape(&p.text());
-                let raw = raw.strip_prefix("tel:").unwrap_or(&raw).to_owned();
-                non_empty(&raw).map(|raw| Phone {
-                    kind: phone_kind(&p.types()),
-                    raw,
-                    e164: None,
-                })
-            })
-            .collect();
-        let emails: Vec<String> = self
-            .all("EMAIL")
-            .filter_map(|p| {
-                let v = unescape(&p.text());
-                non_empty(v.strip_prefix("mailto:").unwrap_or(&v))
-            })
-            .collect();
+        let text = |name: &str| {
+            self.first(name)
+                .and_then(|p| non_empty(&unescape(&p.text())))
+        };
         // The work address when there is one, else the first.
         let adr = self
             .all("ADR")
@@ -242,36 +212,40 @@ impl Card {
             .map(|p| components(&p.text()))
             .unwrap_or_default();
         let a = |i: usize| adr.get(i).and_then(|s| non_empty(s));
-        let street = compose_name(&[a(1).as_deref(), a(2).as_deref()]);
-        let address = Address {
-            street,
-            postal_code: a(5),
-            city: a(3),
-            region: a(4),
-            country: a(6),
-        };
-        let uid = self.first("UID").and_then(|p| {
-            let v = unescape(&p.text());
-            non_empty(v.trim_start_matches("urn:uuid:"))
-        });
-        let id =
-            uid.unwrap_or_else(|| derived_id(&display_name, &emails, company.as_deref(), &phones));
-        Some(Contact {
-            id,
-            source: source.clone(),
-            display_name,
-            given_name: given,
-            surname,
-            company,
-            department,
-            job_title: self
-                .first("TITLE")
-                .and_then(|p| non_empty(&unescape(&p.text()))),
-            emails,
-            phones,
-            address: (!address.is_empty()).then_some(address),
+        Entry {
+            id: text("UID").and_then(|v| non_empty(v.trim_start_matches("urn:uuid:"))),
+            display_name: text("FN"),
+            honorific: part(3),
+            given_name: part(1),
+            middle_name: part(2),
+            surname: part(0),
+            company: org.first().and_then(|s| non_empty(s)),
+            department: org.get(1).and_then(|s| non_empty(s)),
+            job_title: text("TITLE"),
+            emails: self
+                .all("EMAIL")
+                .filter_map(|p| {
+                    let v = unescape(&p.text());
+                    non_empty(v.strip_prefix("mailto:").unwrap_or(&v))
+                })
+                .collect(),
+            phones: self
+                .all("TEL")
+                .filter_map(|p| {
+                    let raw = unescape(&p.text());
+                    let raw = raw.strip_prefix("tel:").unwrap_or(&raw);
+                    non_empty(raw).map(|raw| Phone::new(phone_kind(&p.types()), raw))
+                })
+                .collect(),
+            address: Address {
+                street: compose_name(&[a(1).as_deref(), a(2).as_deref()]),
+                postal_code: a(5),
+                city: a(3),
+                region: a(4),
+                country: a(6),
+            },
             upn: None,
-        })
+        }
     }
 }
 
@@ -290,13 +264,65 @@ fn phone_kind(types: &[String]) -> PhoneKind {
     }
 }
 
+/// vCard is read as bytes in an ASCII-compatible encoding; a UTF-16 file (some Windows
+/// programs write one, with or without a byte-order mark) is turned into UTF-8 first.
+fn utf8_if_utf16(bytes: Vec<u8>) -> Vec<u8> {
+    let encoding = match encoding_rs::Encoding::for_bom(&bytes) {
+        Some((e, _)) if e != encoding_rs::UTF_8 => Some(e),
+        Some(_) => None,
+        None => utf16_without_bom(&bytes),
+    };
+    match encoding {
+        Some(e) => e.decode(&bytes).0.into_owned().into_bytes(),
+        None => bytes,
+    }
+}
+
+/// The file's lines: a line ends at LF, CR LF, a lone CR (old Macs), or CR CR LF (iOS).
+fn physical_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(rest.len());
+        let line = &rest[..end];
+        let mut next = end;
+        if rest.get(next) == Some(&b'\n') {
+            next += 1;
+        } else {
+            while rest.get(next) == Some(&b'\r') {
+                next += 1;
+            }
+            if rest.get(next) == Some(&b'\n') {
+                next += 1;
+            }
+        }
+        rest = &rest[next..];
+        Some(line)
+    })
+}
+
+/// `BEGIN:VCARD` at the start of a line, counted on the raw bytes without the parser: the
+/// cards the file holds, whatever the parser makes of them.
+fn count_cards(bytes: &[u8]) -> usize {
+    const MARK: &[u8] = b"begin:vcard";
+    // A line starting with white space continues the one before (folding).
+    let starts_line = |i: usize| i == 0 || matches!(bytes[i - 1], b'\n' | b'\r' | 0xBF);
+    (0..bytes.len().saturating_sub(MARK.len() - 1))
+        .filter(|&i| bytes[i..i + MARK.len()].eq_ignore_ascii_case(MARK) && starts_line(i))
+        .count()
+}
+
 /// Unfolds lines and splits the file into cards.
 fn parse(bytes: &[u8]) -> Vec<Card> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Logical lines with the physical line they start on.
     let mut lines: Vec<(usize, Vec<u8>)> = Vec::new();
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    for (i, raw) in physical_lines(bytes).enumerate() {
         match lines.last_mut() {
             // RFC folding: a continuation starts with one space or tab.
             Some((_, line)) if matches!(raw.first(), Some(b' ' | b'\t')) && !line.is_empty() => {
@@ -393,34 +419,23 @@ fn property(line: &[u8]) -> Option<Property> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::content_id;
+    use crate::sources::testing::load_source;
+    use crate::sources::{LoadReport, content_id};
+    use kontakt_api::Contact;
     use std::io::Write;
+
+    fn load_path(path: &Path) -> (Vec<Contact>, LoadReport) {
+        load_source(&format!(
+            "type = \"vcard\"\nid = \"v\"\nname = \"Cards\"\npath = {:?}",
+            path.display().to_string()
+        ))
+        .unwrap()
+    }
 
     fn load_bytes(bytes: &[u8]) -> (Vec<Contact>, LoadReport) {
         let mut file = tempfile::NamedTempFile::with_suffix(".vcf").unwrap();
         file.write_all(bytes).unwrap();
-        let source = VcardSource {
-            id: "v".into(),
-            name: "Cards".into(),
-            refresh: Duration::from_secs(60),
-            path: file.path().to_owned(),
-        };
-        let mut out = Vec::new();
-        let mut report = LoadReport::default();
-        source
-            .read(
-                &SourceRef {
-                    id: "v".into(),
-                    name: "Cards".into(),
-                },
-                &mut report,
-                &mut |c| {
-                    out.push(c);
-                    Ok(())
-                },
-            )
-            .unwrap();
-        (out, report)
+        load_path(file.path())
     }
 
     #[test]
@@ -499,11 +514,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["One", "Four"]
         );
-        let problems: Vec<String> = report
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", p.location, p.reason))
-            .collect();
+        let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             problems,
             [
@@ -529,28 +540,9 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not a card").unwrap();
-        let source = VcardSource {
-            id: "v".into(),
-            name: "Cards".into(),
-            refresh: Duration::from_secs(60),
-            path: dir.path().to_owned(),
-        };
-        let mut names = Vec::new();
-        let mut ids = Vec::new();
-        source
-            .read(
-                &SourceRef {
-                    id: "v".into(),
-                    name: "Cards".into(),
-                },
-                &mut LoadReport::default(),
-                &mut |c| {
-                    names.push(c.display_name.clone());
-                    ids.push(c.id);
-                    Ok(())
-                },
-            )
-            .unwrap();
+        let (contacts, _) = load_path(dir.path());
+        let names: Vec<&str> = contacts.iter().map(|c| c.display_name.as_str()).collect();
+        let ids: Vec<&str> = contacts.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(names, ["Anna", "Bert"]);
         assert_eq!(
             ids[0],

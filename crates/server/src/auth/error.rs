@@ -6,8 +6,10 @@ pub enum AuthError {
     Missing,
     #[error("the token is not a well-formed JWT")]
     Malformed,
-    #[error("the token must be signed with RS256, not {0}")]
-    Algorithm(String),
+    /// The algorithm the header names, when it is one of JOSE's registered names; anything
+    /// else is never repeated (it is the caller's text, of any length).
+    #[error("the token must be signed with RS256, not {}", .0.unwrap_or("an algorithm this service does not know"))]
+    Algorithm(Option<&'static str>),
     #[error("the token's header names no signing key (`kid`)")]
     NoKeyId,
     #[error("the token was signed with a key the issuer does not publish")]
@@ -32,8 +34,6 @@ pub enum AuthError {
     MissingClaim(&'static str),
     #[error("the tenant id in the token is not a GUID")]
     BadTenantId,
-    #[error("your organisation (tenant {0}) is not registered with this service")]
-    UnknownTenant(String),
 }
 
 impl AuthError {
@@ -55,7 +55,6 @@ impl AuthError {
             AuthError::Scope => "scope",
             AuthError::MissingClaim(_) => "missing_claim",
             AuthError::BadTenantId => "bad_tenant_id",
-            AuthError::UnknownTenant(_) => "unknown_tenant",
         }
     }
 }

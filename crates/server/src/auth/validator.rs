@@ -3,9 +3,9 @@
 //! Accepts Entra v2 tokens (`aud` = client id, `iss` = `https://login.microsoftonline.com/{tid}/v2.0`)
 //! and v1 tokens (`aud` = `api://{host}/{client id}` or the client id,
 //! `iss` = `https://sts.windows.net/{tid}/`). The issuer must be the one of the token's own
-//! `tid`, the scope must include `access_as_user`, and the tenant must be registered.
+//! `tid`, and the scope must include `access_as_user`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -33,14 +33,11 @@ pub struct Identity {
 pub struct ValidatorOptions {
     /// Accepted `aud` values: the client id and the Application ID URI.
     pub audiences: Vec<String>,
-    /// Registered tenant ids (lowercase GUIDs).
-    pub tenants: HashSet<String>,
     pub leeway: Duration,
 }
 
 pub struct TokenValidator {
     keys: Arc<KeyStore>,
-    tenants: HashSet<String>,
     validation: Validation,
     /// Tokens already validated (by SHA-256 of the token), until they expire: a user's
     /// token is checked once, not on every keystroke. A changed byte is a different hash.
@@ -73,11 +70,6 @@ impl TokenValidator {
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss"]);
         TokenValidator {
             keys,
-            tenants: options
-                .tenants
-                .into_iter()
-                .map(|t| t.to_ascii_lowercase())
-                .collect(),
             validation,
             cache: RwLock::new(HashMap::new()),
         }
@@ -108,11 +100,14 @@ impl TokenValidator {
         let header = decode_header(token).map_err(|_| match declared_algorithm(token) {
             // A header that names an algorithm this service never accepts ("none", "HS512")
             // says so, rather than "malformed".
-            Some(alg) if alg != "RS256" => AuthError::Algorithm(alg),
+            Some(alg) if alg != "RS256" => AuthError::Algorithm(registered_algorithm(&alg)),
             _ => AuthError::Malformed,
         })?;
         if header.alg != Algorithm::RS256 {
-            return Err(AuthError::Algorithm(format!("{:?}", header.alg)));
+            return Err(AuthError::Algorithm(registered_algorithm(&format!(
+                "{:?}",
+                header.alg
+            ))));
         }
         let kid = header.kid.ok_or(AuthError::NoKeyId)?;
         let key = self.keys.get(&kid).await?;
@@ -154,9 +149,6 @@ impl TokenValidator {
             .oid
             .filter(|o| !o.is_empty())
             .ok_or(AuthError::MissingClaim("oid"))?;
-        if !self.tenants.contains(&tid) {
-            return Err(AuthError::UnknownTenant(tid));
-        }
         let upn = claims.preferred_username.or(claims.upn);
         Ok(Identity {
             display_name: claims.name.or_else(|| upn.clone()).unwrap_or_default(),
@@ -179,12 +171,23 @@ fn declared_algorithm(token: &str) -> Option<String> {
     value.get("alg")?.as_str().map(str::to_owned)
 }
 
+/// JOSE's registered signature algorithms (RFC 7518, RFC 8037, RFC 8812), as `&'static`
+/// names: safe to repeat in an answer, unlike whatever a header says.
+const ALGORITHMS: &[&str] = &[
+    "none", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
+    "PS256", "PS384", "PS512", "EdDSA", "ES256K",
+];
+
+fn registered_algorithm(alg: &str) -> Option<&'static str> {
+    ALGORITHMS.iter().copied().find(|known| *known == alg)
+}
+
 fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
     match e.kind() {
         ErrorKind::ExpiredSignature => AuthError::Expired,
         ErrorKind::ImmatureSignature => AuthError::NotYetValid,
         ErrorKind::InvalidSignature => AuthError::Signature,
-        ErrorKind::InvalidAlgorithm => AuthError::Algorithm("another algorithm".into()),
+        ErrorKind::InvalidAlgorithm => AuthError::Algorithm(None),
         ErrorKind::MissingRequiredClaim(c) => AuthError::MissingClaim(match c.as_str() {
             "exp" => "exp",
             "nbf" => "nbf",
@@ -208,6 +211,18 @@ pub fn is_guid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_registered_algorithm_names_are_repeated() {
+        assert_eq!(registered_algorithm("HS512"), Some("HS512"));
+        assert_eq!(registered_algorithm("none"), Some("none"));
+        assert_eq!(registered_algorithm(&"x".repeat(60_000)), None);
+        let shown = AuthError::Algorithm(registered_algorithm("<script>")).to_string();
+        assert_eq!(
+            shown,
+            "the token must be signed with RS256, not an algorithm this service does not know"
+        );
+    }
 
     #[test]
     fn guids() {

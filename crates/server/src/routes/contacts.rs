@@ -3,7 +3,7 @@ use axum::extract::Path;
 use kontakt_api::{Contact, Problem};
 
 use super::errors::AuthenticatedErrors;
-use crate::auth::Caller;
+use crate::layers::Caller;
 use crate::problem::ApiError;
 
 /// One contact of the caller's tenant, by its stable id.

@@ -3,7 +3,7 @@ use axum::extract::State;
 use kontakt_api::Me;
 
 use super::errors::AuthenticatedErrors;
-use crate::auth::Caller;
+use crate::layers::Caller;
 use crate::state::SharedState;
 
 /// Who the service thinks the caller is.

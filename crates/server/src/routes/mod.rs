@@ -1,18 +1,26 @@
-//! The `/api/v1` routes. Their OpenAPI description is generated from the handlers'
-//! annotations and the shared wire types, so document and code cannot disagree.
+//! The service's own routes: the `/api/v1` API (authenticated except the demo routes and
+//! its description), `/metrics` and `/healthz`. The OpenAPI description is generated from the
+//! handlers' annotations and the shared wire types, so document and code cannot disagree.
 
 mod contacts;
 mod dev;
 mod errors;
+mod health;
 mod me;
+mod metrics;
+mod openapi;
 mod search;
 mod sources;
 
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::layers::{authenticate, rate_limit};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -55,18 +63,32 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The API routes, with the demo routes only when `demo` is set.
-pub fn api(demo: bool) -> OpenApiRouter<SharedState> {
-    let router = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The API under `/api/v1` and its description; the demo routes only in demo mode.
+pub fn api(state: &SharedState) -> Router<SharedState> {
+    // Authentication runs first (the outer layer), then the per-user limit.
+    let authenticated = OpenApiRouter::new()
         .routes(routes!(search::search))
         .routes(routes!(contacts::contact))
         .routes(routes!(me::me))
-        .routes(routes!(sources::sources));
-    if demo {
-        router
+        .routes(routes!(sources::sources))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit))
+        .route_layer(from_fn_with_state(state.clone(), authenticate));
+    let public = if state.demo.is_some() {
+        OpenApiRouter::new()
             .routes(routes!(dev::token))
             .routes(routes!(dev::keys))
     } else {
-        router
-    }
+        OpenApiRouter::new()
+    };
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", authenticated.merge(public))
+        .split_for_parts();
+    api.merge(openapi::document(&doc))
+}
+
+/// What operators and load balancers read.
+pub fn operations() -> Router<SharedState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
 }

@@ -3,7 +3,7 @@ use axum::extract::{RawQuery, State};
 use kontakt_api::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS, MIN_LIMIT, Problem, SearchResponse};
 
 use super::errors::AuthenticatedErrors;
-use crate::auth::Caller;
+use crate::layers::Caller;
 use crate::problem::ApiError;
 use crate::state::SharedState;
 

@@ -2,7 +2,7 @@ use axum::Json;
 use kontakt_api::SourceStatus;
 
 use super::errors::AuthenticatedErrors;
-use crate::auth::Caller;
+use crate::layers::Caller;
 
 /// The contact sources of the caller's tenant: whether they load, how many contacts they
 /// have, which rows were skipped and why. No contact data.

@@ -1,5 +1,6 @@
-//! A real server on loopback for integration tests: two tenants with CSV sources, keys
-//! generated here, and a JWKS served on loopback the way Microsoft serves its own.
+//! The service for integration tests: two tenants with CSV sources, keys generated here,
+//! and a JWKS served on loopback the way Microsoft serves its own. Requests go straight
+//! into the router; tests that need a real socket start the binary or `kontakt_server::start`.
 
 #![allow(dead_code)]
 
@@ -7,12 +8,17 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use kontakt_server::AppState;
+use kontakt_server::settings::{ConfigFile, Settings};
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 pub const CLIENT_ID: &str = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f";
 pub const HOST: &str = "contacts.example.com";
@@ -135,15 +141,13 @@ pub fn token(tenant: &str) -> String {
     sign(&claims(tenant), &keys()[0])
 }
 
-/// A running server with two tenants (each a small CSV source) and its files.
+/// The service with two tenants (each a small CSV source) and its files, called in-process
+/// through its router: no port.
 pub struct Server {
-    pub addr: SocketAddr,
-    pub base: String,
+    pub app: axum::Router,
     pub jwks: Jwks,
     pub data_dir: tempfile::TempDir,
     pub source_dir: tempfile::TempDir,
-    pub client: reqwest::Client,
-    _running: kontakt_server::Running,
 }
 
 pub const CSV_A: &str = "First Name,Last Name,Company,Business Phone,E-mail Address\nJürgen,Müller,Alpha GmbH,+49 89 1111111,j.mueller@alpha.example\nAnna,Berg,Alpha GmbH,+49 89 2222222,a.berg@alpha.example\n";
@@ -190,58 +194,121 @@ pub async fn start_with(server_extra: &str, extra: &str) -> Server {
         min_key_refetch = "1s"
 
         {extra}
-
-        [[tenants]]
-        id = "{TENANT_A}"
-        name = "Alpha"
-        dialing = {{ country = "DE", area_code = "89" }}
-        [[tenants.sources]]
-        type = "csv"
-        id = "crm"
-        name = "Alpha CRM"
-        path = {a:?}
-
-        [[tenants]]
-        id = "{TENANT_B}"
-        name = "Bravo"
-        dialing = {{ country = "DE", area_code = "30" }}
-        [[tenants.sources]]
-        type = "csv"
-        id = "crm"
-        name = "Bravo CRM"
-        path = {b:?}
+        {a}
+        {b}
         "#,
         data = data_dir.path().display().to_string(),
         jwks = jwks.url,
-        a = source_dir.path().join("a.csv").display().to_string(),
-        b = source_dir.path().join("b.csv").display().to_string(),
+        a = tenant(TENANT_A, "Alpha", "89", &source_dir.path().join("a.csv")),
+        b = tenant(TENANT_B, "Bravo", "30", &source_dir.path().join("b.csv")),
     );
-    let config: kontakt_server::config::Config = toml::from_str(&config).unwrap();
-    let running = kontakt_server::start(config).await.unwrap();
-    let addr = running.addr;
+    let file = ConfigFile::parse(&config).unwrap();
+    let settings = Settings::resolve(file).unwrap();
+    let state = AppState::open(&settings, settings.listen).await.unwrap();
     Server {
-        addr,
-        base: format!("http://{addr}"),
+        app: kontakt_server::app(state),
         jwks,
         data_dir,
         source_dir,
-        client: reqwest::Client::new(),
-        _running: running,
+    }
+}
+
+/// A `[[tenants]]` table with one CSV source `crm`.
+pub fn tenant(id: &str, name: &str, area_code: &str, csv: &std::path::Path) -> String {
+    format!(
+        r#"
+        [[tenants]]
+        id = "{id}"
+        name = "{name}"
+        dialing = {{ country = "DE", area_code = "{area_code}" }}
+        [[tenants.sources]]
+        type = "csv"
+        id = "crm"
+        name = "{name} CRM"
+        path = {csv:?}
+        "#,
+        csv = csv.display().to_string(),
+    )
+}
+
+/// An answer, read whole.
+pub struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+}
+
+impl Reply {
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    pub async fn json<T: serde::de::DeserializeOwned>(self) -> serde_json::Result<T> {
+        serde_json::from_slice(&self.body)
+    }
+
+    pub async fn text(self) -> Result<String, std::string::FromUtf8Error> {
+        String::from_utf8(self.body.to_vec())
+    }
+}
+
+impl Reply {
+    /// An answer that came over a real socket.
+    pub async fn of(response: reqwest::Response) -> Reply {
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.unwrap(),
+        }
     }
 }
 
 impl Server {
-    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
-        let mut req = self.client.get(format!("{}{path}", self.base));
+    /// `GET path`, with the token as a bearer token when given.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut request = Request::get(path);
         if let Some(t) = token {
-            req = req.bearer_auth(t);
+            request = request.header("authorization", format!("Bearer {t}"));
         }
-        req.send().await.unwrap()
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Serves the same router on a loopback port, for clients that need a socket (a proxy).
+    pub async fn listen(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = self.app.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body: axum::body::to_bytes(body, usize::MAX).await.unwrap(),
+        }
     }
 }
 
+/// `q` as a query parameter value.
+pub fn encode(q: &str) -> String {
+    form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+/// Sends `request` over a real socket and reads the answer as JSON.
+pub async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Asserts a problem+json answer with `status`, and returns its detail.
-pub async fn problem(response: reqwest::Response, status: u16) -> String {
+pub async fn problem(response: Reply, status: u16) -> String {
     assert_eq!(response.status().as_u16(), status);
     assert_eq!(
         response

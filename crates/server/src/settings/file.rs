@@ -1,0 +1,216 @@
+//! The configuration file (`kontakt.toml`) exactly as written: every key with its default,
+//! nothing derived. `docs/deploy.md` lists every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kontakt_directory::phone::DialingParams;
+use kontakt_directory::sources::{Source, resolve_path};
+use serde::Deserialize;
+
+use super::ConfigError;
+
+/// Microsoft's signing keys for tokens of every tenant.
+pub const MICROSOFT_JWKS: &str = "https://login.microsoftonline.com/common/discovery/v2.0/keys";
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub server: ServerSection,
+    pub auth: Option<AuthSection>,
+    #[serde(default)]
+    pub demo: DemoSection,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub tenants: Vec<TenantSection>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Real tenants, real sign-in; demo features are refused.
+    #[default]
+    Production,
+    /// Local trials and tests.
+    Development,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The address users reach the service at, e.g. `https://contacts.example.com`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Where source snapshots and the cache secret are kept; empty means a temporary
+    /// folder removed at exit.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Trunk's output folder; without it the tab built into the binary is served (when
+    /// there is one).
+    #[serde(default)]
+    pub tab_dir: Option<PathBuf>,
+    /// How long start-up waits for sources that have no snapshot yet.
+    #[serde(default = "default_startup_wait", with = "humantime_serde")]
+    pub startup_wait: Duration,
+    /// The secret users' device-cache keys are derived from (at least 32 bytes). Default:
+    /// `{data_dir}/cache-secret`, created on first start. Replacing it clears every user's
+    /// favourites and recents on their next visit.
+    #[serde(default)]
+    pub cache_secret_file: Option<PathBuf>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("/var/lib/kontakt")
+}
+
+fn default_startup_wait() -> Duration {
+    Duration::from_secs(30)
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            mode: Mode::default(),
+            listen: default_listen(),
+            public_url: None,
+            data_dir: default_data_dir(),
+            tab_dir: None,
+            startup_wait: default_startup_wait(),
+            cache_secret_file: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSection {
+    /// The Entra app registration's Application (client) ID.
+    pub client_id: String,
+    /// `api://{host}/{client id}`; derived from `server.public_url` when absent.
+    #[serde(default)]
+    pub application_id_uri: Option<String>,
+    #[serde(default = "default_jwks")]
+    pub jwks_url: String,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    #[serde(default = "default_leeway", with = "humantime_serde")]
+    pub leeway: Duration,
+    /// A token naming an unknown key makes the key set be fetched again, at most this
+    /// often (Microsoft publishes new keys long before it signs with them).
+    #[serde(default = "default_min_key_refetch", with = "humantime_serde")]
+    pub min_key_refetch: Duration,
+}
+
+fn default_min_key_refetch() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn default_jwks() -> String {
+    MICROSOFT_JWKS.to_owned()
+}
+
+fn default_leeway() -> Duration {
+    Duration::from_secs(60)
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSection {
+    /// Demo sign-in (`/api/v1/dev/token`, `/api/v1/dev/keys`) and the Teams host simulator
+    /// (`/dev/teams`). Development mode only.
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Searches per user per second, with bursts up to `burst`.
+    #[serde(default = "default_rate")]
+    pub searches_per_second: u32,
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    #[serde(default = "default_request_timeout", with = "humantime_serde")]
+    pub request_timeout: Duration,
+}
+
+fn default_rate() -> u32 {
+    20
+}
+
+fn default_burst() -> u32 {
+    40
+}
+
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            searches_per_second: default_rate(),
+            burst: default_burst(),
+            request_timeout: default_request_timeout(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSection {
+    /// The Entra tenant id (`tid`).
+    pub id: String,
+    pub name: String,
+    pub dialing: DialingParams,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+impl ConfigFile {
+    /// Reads and parses `path`; structure errors name the key and line. Relative paths in
+    /// the file are taken relative to the file's folder.
+    pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_owned(),
+            source: e,
+        })?;
+        let mut file = ConfigFile::parse(&text).map_err(|message| ConfigError::Syntax {
+            path: path.to_owned(),
+            message,
+        })?;
+        file.resolve_paths(path.parent().unwrap_or(Path::new("")));
+        Ok(file)
+    }
+
+    pub fn parse(text: &str) -> Result<ConfigFile, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+    }
+
+    /// Relative paths in a configuration file mean relative to that file, not to whatever
+    /// folder the service happened to be started from.
+    fn resolve_paths(&mut self, base: &Path) {
+        resolve_path(&mut self.server.data_dir, base);
+        for path in [&mut self.server.tab_dir, &mut self.server.cache_secret_file]
+            .into_iter()
+            .flatten()
+        {
+            resolve_path(path, base);
+        }
+        for tenant in &mut self.tenants {
+            for source in &mut tenant.sources {
+                source.resolve_paths(base);
+            }
+        }
+    }
+}

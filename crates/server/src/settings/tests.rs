@@ -1,0 +1,216 @@
+//! The configuration as an admin writes it: checked problem by problem, then resolved.
+
+use std::path::Path;
+
+use super::*;
+use kontakt_directory::sources::SourceKind;
+
+const GOOD: &str = r#"
+    [server]
+    public_url = "https://contacts.example.com"
+    data_dir = "/tmp/kontakt-test"
+
+    [auth]
+    client_id = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
+
+    [[tenants]]
+    id = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34"
+    name = "Contoso"
+    dialing = { country = "DE", area_code = "89", main_number = "+49 89 452000" }
+
+    [[tenants.sources]]
+    type = "ldap"
+    id = "ad"
+    name = "Active Directory"
+    url = "ldaps://dc1.contoso.local"
+    base_dn = "dc=contoso,dc=local"
+"#;
+
+fn problems(text: &str) -> Vec<String> {
+    let file = ConfigFile::parse(text).unwrap();
+    file.problems()
+        .into_vec()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_good_configuration_has_no_problems_and_derives_the_audiences() {
+    assert_eq!(problems(GOOD), Vec::<String>::new());
+    let settings = Settings::resolve(ConfigFile::parse(GOOD).unwrap()).unwrap();
+    let SignIn::Entra(entra) = &settings.sign_in else {
+        panic!("signs in with Entra");
+    };
+    assert_eq!(
+        entra.audiences,
+        [
+            "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f",
+            "api://contacts.example.com/5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
+        ]
+    );
+}
+
+#[test]
+fn every_problem_is_reported_with_its_key_path() {
+    let bad = r#"
+        [server]
+        public_url = "http://contacts.example.com/tab"
+        [auth]
+        client_id = "not-a-guid"
+        application_id_uri = "https://x"
+        [demo]
+        enabled = true
+        [[tenants]]
+        id = "contoso"
+        name = ""
+        dialing = { country = "Germany" }
+        [[tenants.sources]]
+        type = "demo"
+        id = "Demo Source"
+        name = "Demo"
+        [[tenants.sources]]
+        type = "csv"
+        id = "crm"
+        name = "CRM"
+        path = "/nonexistent/crm.csv"
+    "#;
+    let found = problems(bad);
+    let expected = [
+        "error: demo.enabled: demo sign-in cannot be switched on in production mode",
+        "error: server.public_url: \"http://contacts.example.com/tab\" must be an https:// URL",
+        "error: auth.client_id: \"not-a-guid\" is not a GUID",
+        "error: auth.application_id_uri: \"https://x\" must start with api://",
+        "error: tenants[0].id: \"contoso\" is not a GUID",
+        "error: tenants[0].name: must not be empty",
+        "error: tenants[0].dialing: unknown country code \"Germany\"",
+        "error: tenants[0].sources[0].id: \"Demo Source\": use 1 to 40 lowercase letters",
+        "error: tenants[0].sources[0].type: demo sources are for development mode only",
+        "warning: tenants[0].sources[1].path: /nonexistent/crm.csv does not exist here",
+    ];
+    for e in expected {
+        assert!(
+            found.iter().any(|f| f.starts_with(e)),
+            "missing {e:?} in {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+}
+
+#[test]
+fn the_application_id_uri_must_be_on_the_tabs_host() {
+    let uri = "api://kontakt.other.example/5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f";
+    let text = GOOD.replace(
+        "client_id = \"5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f\"",
+        &format!(
+            "client_id = \"5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f\"\napplication_id_uri = {uri:?}"
+        ),
+    );
+    assert_ne!(text, GOOD);
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("error: auth.application_id_uri: ")
+            && found[0].contains("names the host \"kontakt.other.example\", but server.public_url is on \"contacts.example.com\""),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn structure_errors_name_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kontakt.toml");
+    std::fs::write(&path, GOOD.replace("base_dn", "basedn")).unwrap();
+    let err = ConfigFile::read(&path).unwrap_err().to_string();
+    assert!(err.contains("basedn") && err.contains("line"), "{err}");
+}
+
+#[test]
+fn international_host_names_must_be_written_in_ascii() {
+    let text = GOOD
+        .replace("ldaps://dc1.contoso.local", "ldaps://dc1.müller.example")
+        .replace(
+            "https://contacts.example.com",
+            "https://kontakte.müller.example",
+        );
+    let found = problems(&text);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("error: server.public_url:") && found[0].contains("xn--"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("error: tenants[0].sources[0].url:")
+            && found[1].contains("ASCII form"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn relative_paths_are_relative_to_the_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kontakt.toml");
+    let text = GOOD.replace(
+        "data_dir = \"/tmp/kontakt-test\"",
+        "data_dir = \"state\"\ntab_dir = \"/srv/tab\"",
+    ) + "\n[[tenants.sources]]\ntype = \"csv\"\nid = \"people\"\nname = \"People\"\npath = \"exports/people.csv\"\n";
+    std::fs::write(&path, text).unwrap();
+    let file = ConfigFile::read(&path).unwrap();
+    assert_eq!(file.server.data_dir, dir.path().join("state"));
+    assert_eq!(file.server.tab_dir.as_deref(), Some(Path::new("/srv/tab")));
+    let SourceKind::Csv(csv) = &file.tenants[0].sources.last().unwrap().kind else {
+        panic!("the CSV source comes last");
+    };
+    assert_eq!(csv.path, dir.path().join("exports/people.csv"));
+}
+
+#[test]
+fn resolving_decides_every_derived_value_once() {
+    let settings = Settings::resolve(ConfigFile::parse(GOOD).unwrap()).unwrap();
+    assert!(settings.production && settings.hsts);
+    assert_eq!(
+        settings.cache_secret,
+        CacheSecret::File("/tmp/kontakt-test/cache-secret".into())
+    );
+    let tenant = &settings.tenants[0];
+    assert_eq!(tenant.id, "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34");
+    assert_eq!(tenant.label.len(), 12);
+    assert!(!tenant.label.contains(&tenant.id[..8]));
+    assert_eq!(
+        settings.consent.unwrap().application_id_uri.as_deref(),
+        Some("api://contacts.example.com/5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f")
+    );
+
+    let demo = Settings::resolve(ConfigFile::demo(10, 1)).unwrap();
+    assert!(demo.demo_enabled() && !demo.production && !demo.hsts);
+    assert!(demo.scratch.is_some() && demo.data_dir.is_dir());
+    assert!(matches!(demo.cache_secret, CacheSecret::Public(_)));
+    assert!(demo.consent.is_none());
+}
+
+#[test]
+fn an_invalid_configuration_is_refused_with_every_error() {
+    let err = Settings::resolve(ConfigFile::parse("[demo]\nenabled = true").unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("the configuration has 3 errors"), "{err}");
+    assert!(
+        err.contains("error: demo.enabled:") && err.contains("error: tenants:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn public_url_and_package_host_follow_one_rule() {
+    let with_port = GOOD.replace(
+        "https://contacts.example.com\"",
+        "https://contacts.example.com:8443\"",
+    );
+    let found = problems(&with_port);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("error: server.public_url:") && p.contains("has a port")),
+        "{found:?}"
+    );
+}
