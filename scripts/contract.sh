@@ -21,6 +21,6 @@ for _ in $(seq 1 240); do
 done
 token="$(http "$base/api/v1/dev/token" POST | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 
-"$ROOT/.tools/venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+"$ROOT/.tools/venv/bin/schemathesis" --config-file "$ROOT/tests/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --checks all --max-examples 200 --seed 1 \
   --header "Authorization: Bearer $token"

@@ -15,7 +15,8 @@ out="$(target_dir)/release-bundle"
 rm -rf "${out:?}/$name"
 mkdir -p "$out/$name"
 cp "$(target_dir)/release/kontakt" "$out/$name/"
-cp deploy/kontakt.toml deploy/kontakt.service deploy/nginx.conf "$out/$name/"
+cp deploy/kontakt.toml deploy/kontakt.service deploy/kontakt-cloud.toml deploy/kontakt-cloud.service \
+  deploy/kontakt-directory.toml deploy/kontakt-directory.service deploy/nginx.conf "$out/$name/"
 cp docs/deploy.md "$out/$name/DEPLOY.md"
 (cd "$out/$name" && sha256sum kontakt >kontakt.sha256)
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"

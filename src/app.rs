@@ -93,7 +93,31 @@ fn StartFailed(
         StartError::ConsentNeeded(e) => Some(e.message.clone()),
         _ => None,
     };
+    let refused = match &error {
+        StartError::Api(ApiError::KeyRefused(refused)) => Some(refused.clone()),
+        _ => None,
+    };
+    if matches!(error, StartError::Api(ApiError::DirectoryOffline)) {
+        // The directory comes back by itself; so does the tab, without a reload.
+        let retry = retry.clone();
+        leptos::task::spawn_local(async move {
+            crate::infra::browser::sleep(crate::state::search::OFFLINE_RETRY).await;
+            retry();
+        });
+    }
     let body = match error {
+        StartError::Api(ApiError::KeyRefused(refused)) => {
+            let (pinned, offered) = (refused.pinned.clone(), refused.offered.clone());
+            view! {
+                <h2>{t!(i18n, key_refused_title)}</h2>
+                <p class="hint">{t!(i18n, key_refused_hint)}</p>
+                <ul class="fingerprints">
+                    <li>{t!(i18n, key_refused_pinned, fingerprint = move || pinned.clone())}</li>
+                    <li>{t!(i18n, key_refused_offered, fingerprint = move || offered.clone())}</li>
+                </ul>
+            }
+            .into_any()
+        }
         StartError::NotInTeams => view! {
             <h2>{t!(i18n, not_in_teams_title)}</h2>
             <p class="hint">{t!(i18n, not_in_teams_hint)}</p>
@@ -115,6 +139,9 @@ fn StartFailed(
             }
             crate::state::search::Failure::NotRegistered => {
                 view! { <p>{t!(i18n, error_not_registered)}</p> }.into_any()
+            }
+            crate::state::search::Failure::DirectoryOffline => {
+                view! { <p>{t!(i18n, error_directory_offline_start)}</p> }.into_any()
             }
             _ => view! { <p>{t!(i18n, error_service_down)}</p> }.into_any(),
         },
@@ -141,6 +168,15 @@ fn StartFailed(
             {detail.map(|detail| view! { <p class="hint detail">{t!(i18n, error_detail, detail = move || detail.clone())}</p> })}
             {move || sign_in_error.get().map(|detail| view! { <p class="hint">{t!(i18n, sign_in_failed, detail = move || detail.clone())}</p> })}
             <div class="button-row">
+                {refused.map(|refused| {
+                    let retry = retry.clone();
+                    view! {
+                        <button class="button danger" type="button" on:click=move |_| {
+                            refused.trust_offered();
+                            retry();
+                        }>{t!(i18n, trust_new_key)}</button>
+                    }
+                })}
                 {needs_sign_in.then(|| view! {
                     <button class="button primary" type="button" on:click=sign_in.clone()>{t!(i18n, sign_in)}</button>
                 })}

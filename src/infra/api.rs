@@ -1,10 +1,14 @@
-//! The service's HTTP API, spoken with the wire types of `kontakt-api`.
+//! The cloud's HTTP API, spoken with the wire types of `kontakt-api`: demo sign-in, the
+//! directory's key, and relaying sealed requests (what they say is `directory`'s business).
 
 use kontakt_api::{
-    API_PREFIX, Contact, DevTokenResponse, Me, Problem, ProblemCode, SearchResponse,
+    API_PREFIX, DevTokenResponse, DirectoryKey, Problem, ProblemCode, SealedAnswer, SealedRequest,
+    TICKET_HEADER,
 };
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+
+use super::directory::KeyRefused;
 
 /// Why a call to the service failed, in the categories the user is told about.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +22,19 @@ pub enum ApiError {
     /// The token is fine, but the user's organisation is not registered with the service.
     #[error("{0}")]
     NotRegistered(String),
+    /// The organisation's directory is not linked to the cloud right now.
+    #[error("the organisation's directory is not connected")]
+    DirectoryOffline,
+    /// The directory's key changed in a way this device does not trust.
+    #[error(transparent)]
+    KeyRefused(#[from] KeyRefused),
+    /// The directory's key changed since the request was sealed.
+    #[error("the directory's key changed")]
+    KeyChanged,
+    /// The cloud did not take the relay ticket (expired, or signed by a key since replaced):
+    /// sign in to the directory again.
+    #[error("the relay ticket was refused")]
+    TicketRefused,
     #[error("not found")]
     NotFound,
     #[error("too many requests")]
@@ -30,6 +47,36 @@ pub enum ApiError {
     Rejected(String),
     #[error("unexpected answer from the service: {0}")]
     Unexpected(String),
+}
+
+impl ApiError {
+    /// The error a problem stands for, whether it came over HTTP or sealed from the
+    /// directory.
+    pub fn of_problem(problem: Option<&Problem>, status: u16) -> Self {
+        let detail = problem
+            .and_then(|p| p.detail.clone())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        // The code says why; an error page without one (a proxy's) says it by its status.
+        let code = problem
+            .map(|p| p.code)
+            .filter(|c| *c != ProblemCode::Unknown)
+            .unwrap_or_else(|| ProblemCode::of_status(status));
+        match code {
+            ProblemCode::Unauthorized => ApiError::Unauthorized(detail),
+            ProblemCode::UnknownTenant => ApiError::NotRegistered(detail),
+            ProblemCode::DirectoryOffline => ApiError::DirectoryOffline,
+            ProblemCode::KeyChanged => ApiError::KeyChanged,
+            ProblemCode::NotFound => ApiError::NotFound,
+            ProblemCode::RateLimited => ApiError::RateLimited,
+            ProblemCode::Unavailable
+            | ProblemCode::Timeout
+            | ProblemCode::Internal
+            | ProblemCode::Unknown => ApiError::Unavailable(status),
+            ProblemCode::BadRequest
+            | ProblemCode::MethodNotAllowed
+            | ProblemCode::PayloadTooLarge => ApiError::Rejected(detail),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -51,34 +98,51 @@ impl Api {
         }
     }
 
-    pub async fn search(
-        &self,
-        token: &str,
-        query: &str,
-        limit: u32,
-    ) -> Result<SearchResponse, ApiError> {
-        let url = format!(
-            "{}{API_PREFIX}/search?q={}&limit={limit}",
-            self.base,
-            String::from(js_sys::encode_uri_component(query))
-        );
-        let response = self.send(token, &url).await?;
-        crate::infra::perf::answer_arrived();
+    /// `/api/v1/tenants/{tenant}/…`: the organisation's routes at the cloud.
+    fn tenant_url(&self, tenant: &str, rest: &str) -> String {
+        let tenant = String::from(js_sys::encode_uri_component(tenant));
+        format!("{}{API_PREFIX}/tenants/{tenant}/{rest}", self.base)
+    }
+
+    /// The public key of the company directory of `tenant`.
+    pub async fn directory_key(&self, tenant: &str) -> Result<DirectoryKey, ApiError> {
+        let response = self
+            .http
+            .get(self.tenant_url(tenant, "directory-key"))
+            .send()
+            .await
+            .map_err(|_| ApiError::Offline)?;
         decode(response).await
     }
 
-    pub async fn contact(&self, token: &str, id: &str) -> Result<Contact, ApiError> {
-        let url = format!(
-            "{}{API_PREFIX}/contacts/{}",
-            self.base,
-            String::from(js_sys::encode_uri_component(id))
-        );
-        self.get(token, &url).await
-    }
-
-    pub async fn me(&self, token: &str) -> Result<Me, ApiError> {
-        self.get(token, &format!("{}{API_PREFIX}/me", self.base))
+    /// Relays a sealed request to the directory of `tenant`, with the relay ticket once the
+    /// tab has one; the answer is still sealed. No token goes with it: the user's token is
+    /// inside, for the directory only.
+    pub async fn sealed(
+        &self,
+        tenant: &str,
+        ticket: Option<&str>,
+        request: &SealedRequest,
+    ) -> Result<String, ApiError> {
+        let mut post = self.http.post(self.tenant_url(tenant, "sealed"));
+        if let Some(ticket) = ticket {
+            // Named at compile time: parsing a header name at run time links http's table
+            // of every standard header (13 KB of wasm).
+            post = post.header(
+                const { reqwest::header::HeaderName::from_static(TICKET_HEADER) },
+                ticket,
+            );
+        }
+        let response = post
+            .json(request)
+            .send()
             .await
+            .map_err(|_| ApiError::Offline)?;
+        crate::infra::perf::answer_arrived();
+        if response.status() == StatusCode::UNAUTHORIZED {
+            return Err(ApiError::TicketRefused);
+        }
+        decode::<SealedAnswer>(response).await.map(|a| a.sealed)
     }
 
     /// A demo token, or `None` when the service is not in demo mode.
@@ -94,19 +158,6 @@ impl Api {
         }
         decode(response).await.map(Some)
     }
-
-    async fn get<T: DeserializeOwned>(&self, token: &str, url: &str) -> Result<T, ApiError> {
-        decode(self.send(token, url).await?).await
-    }
-
-    async fn send(&self, token: &str, url: &str) -> Result<reqwest::Response, ApiError> {
-        self.http
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|_| ApiError::Offline)
-    }
 }
 
 async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
@@ -118,26 +169,5 @@ async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, A
             .map_err(|e| ApiError::Unexpected(e.to_string()));
     }
     let problem = response.json::<Problem>().await.ok();
-    let detail = problem
-        .as_ref()
-        .and_then(|p| p.detail.clone())
-        .unwrap_or_else(|| status.to_string());
-    // The code says why; an error page without one (a proxy's) says it by its status.
-    let code = problem
-        .map(|p| p.code)
-        .filter(|c| *c != ProblemCode::Unknown)
-        .unwrap_or_else(|| ProblemCode::of_status(status.as_u16()));
-    Err(match code {
-        ProblemCode::Unauthorized => ApiError::Unauthorized(detail),
-        ProblemCode::UnknownTenant => ApiError::NotRegistered(detail),
-        ProblemCode::NotFound => ApiError::NotFound,
-        ProblemCode::RateLimited => ApiError::RateLimited,
-        ProblemCode::Unavailable
-        | ProblemCode::Timeout
-        | ProblemCode::Internal
-        | ProblemCode::Unknown => ApiError::Unavailable(status.as_u16()),
-        ProblemCode::BadRequest | ProblemCode::MethodNotAllowed | ProblemCode::PayloadTooLarge => {
-            ApiError::Rejected(detail)
-        }
-    })
+    Err(ApiError::of_problem(problem.as_ref(), status.as_u16()))
 }

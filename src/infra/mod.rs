@@ -5,6 +5,7 @@ pub mod actions;
 pub mod api;
 pub mod browser;
 pub mod device;
+pub mod directory;
 pub mod perf;
 pub mod session;
 pub mod settings;

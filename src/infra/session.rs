@@ -7,6 +7,7 @@ use std::time::Duration;
 use kontakt_api::Me;
 
 use crate::infra::api::{Api, ApiError};
+use crate::infra::directory::Directory;
 use crate::infra::teams::{self, Context, TeamsError};
 
 /// How long `app.initialize()` may take when the tab is framed by something that might
@@ -57,6 +58,8 @@ pub struct Session {
     /// The service runs in demo mode (generated directory, demo tokens).
     pub demo: bool,
     pub api: Api,
+    /// The company directory, reached sealed through the cloud.
+    pub directory: Directory,
     source: TokenSource,
     cached: Arc<Mutex<Option<(String, f64)>>>,
 }
@@ -108,7 +111,8 @@ impl Connection {
                 (TokenSource::Demo, token.token)
             }
         };
-        let me = self.api.me(&first).await?;
+        let directory = Directory::connect(&self.api, &first).await?;
+        let me = directory.sign_in(&first).await?;
         let expires = expiry_of(&first);
         Ok(Session {
             host: self.host,
@@ -116,6 +120,7 @@ impl Connection {
             demo: me.demo,
             me,
             api: self.api.clone(),
+            directory,
             source,
             cached: Arc::new(Mutex::new(Some((first, expires)))),
         })
@@ -162,23 +167,28 @@ async fn teams_token() -> Result<String, StartError> {
     }
 }
 
+/// What the tab reads from its own token, unchecked (the directory checks it): whose key
+/// pin to use, and when to renew it. A typed struct rather than a JSON value keeps
+/// `serde_json::Value` out of the bundle.
+#[derive(Default, serde::Deserialize)]
+pub struct Claims {
+    #[serde(default)]
+    pub tid: String,
+    #[serde(default)]
+    pub oid: String,
+    #[serde(default)]
+    pub exp: f64,
+}
+
+/// The claims of a JWT, read without checking it.
+pub fn claims_of(token: &str) -> Option<Claims> {
+    let payload = kontakt_seal::decode(token.split('.').nth(1)?, "token").ok()?;
+    serde_json::from_slice(&payload).ok()
+}
+
 /// `exp` of a JWT in seconds since the epoch; 0 when unreadable (forces a renewal).
 fn expiry_of(token: &str) -> f64 {
-    let payload = token.split('.').nth(1).unwrap_or("");
-    let standard: String = payload
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    let padded = format!("{standard}{}", "=".repeat((4 - standard.len() % 4) % 4));
-    web_sys::window()
-        .and_then(|w| w.atob(&padded).ok())
-        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
-        .and_then(|claims| claims.get("exp").and_then(serde_json::Value::as_f64))
-        .unwrap_or(0.0)
+    claims_of(token).map_or(0.0, |claims| claims.exp)
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
@@ -198,6 +208,7 @@ impl Session {
             },
             demo: false,
             api: Api::same_origin(),
+            directory: Directory::for_tests(),
             source: TokenSource::Demo,
             cached: Arc::new(Mutex::new(Some((String::from("test"), f64::MAX)))),
         }

@@ -183,6 +183,12 @@ impl Saved {
         }
     }
 
+    /// The fingerprint of the directory key pinned on this device, which every request is
+    /// sealed to.
+    pub fn directory_key(&self) -> String {
+        self.session.with_value(|s| s.directory.fingerprint())
+    }
+
     /// Whether `contact_id` is pinned (tracked: views update when it changes).
     pub fn is_pinned(&self, contact_id: &str) -> bool {
         self.favourites
@@ -259,6 +265,7 @@ impl Saved {
         spawn_local(async move {
             self.broadcast(Message::Wiped);
             Settings::clear();
+            self.session.get_value().directory.forget_pin();
             self.settings.set(Settings::default());
             self.favourites.set(Vec::new());
             self.recents.set(Vec::new());
@@ -290,10 +297,10 @@ impl Saved {
             let Ok(token) = session.token().await else {
                 return;
             };
-            let mut answer = session.api.contact(&token, &id).await;
+            let mut answer = session.directory.contact(&token, &id).await;
             if answer == Err(ApiError::RateLimited) {
                 crate::infra::browser::sleep(Duration::from_secs(2)).await;
-                answer = session.api.contact(&token, &id).await;
+                answer = session.directory.contact(&token, &id).await;
             }
             let current = match answer {
                 Ok(contact) => Some(contact),

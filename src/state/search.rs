@@ -15,6 +15,9 @@ use leptos::task::spawn_local;
 use crate::infra::api::ApiError;
 use crate::infra::session::{Session, StartError};
 
+/// While the directory is offline, the current search is tried again this often.
+pub const OFFLINE_RETRY: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What went wrong, in the categories the user is told about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
@@ -23,6 +26,10 @@ pub enum Failure {
     SignedOut,
     /// The user's organisation is not registered with the service.
     NotRegistered,
+    /// The organisation's directory is not linked to the cloud right now.
+    DirectoryOffline,
+    /// The directory's key changed without a signature of the one pinned on this device.
+    KeyRefused,
     ConsentNeeded,
     RateLimited,
     Other(String),
@@ -33,8 +40,11 @@ impl From<ApiError> for Failure {
         match e {
             ApiError::Offline => Failure::Offline,
             ApiError::Unavailable(_) => Failure::ServiceDown,
-            ApiError::Unauthorized(_) => Failure::SignedOut,
+            ApiError::Unauthorized(_) | ApiError::TicketRefused => Failure::SignedOut,
             ApiError::NotRegistered(_) => Failure::NotRegistered,
+            ApiError::DirectoryOffline => Failure::DirectoryOffline,
+            ApiError::KeyRefused(_) => Failure::KeyRefused,
+            ApiError::KeyChanged => Failure::ServiceDown,
             ApiError::RateLimited => Failure::RateLimited,
             ApiError::NotFound => Failure::Other(e.to_string()),
             ApiError::Rejected(d) | ApiError::Unexpected(d) => Failure::Other(d),
@@ -146,6 +156,14 @@ impl Search {
                     this.phase.set(Phase::Ready);
                     crate::infra::perf::results_shown();
                 }
+                Err(Failure::DirectoryOffline) => {
+                    this.phase.set(Phase::Failed(Failure::DirectoryOffline));
+                    // Searching resumes by itself when the directory is back.
+                    crate::infra::browser::sleep(OFFLINE_RETRY).await;
+                    if this.generation.try_get_value() == Some(generation) {
+                        this.run();
+                    }
+                }
                 Err(failure) => this.phase.set(Phase::Failed(failure)),
             }
         });
@@ -154,12 +172,19 @@ impl Search {
 
 async fn fetch(session: Session, query: String) -> Result<SearchResponse, Failure> {
     let token = session.token().await?;
-    match session.api.search(&token, &query, DEFAULT_LIMIT).await {
+    match session
+        .directory
+        .search(&token, &query, DEFAULT_LIMIT)
+        .await
+    {
         // A token can be revoked or expire early: renew once before giving up.
         Err(ApiError::Unauthorized(_)) => {
             session.forget_token();
             let token = session.token().await?;
-            Ok(session.api.search(&token, &query, DEFAULT_LIMIT).await?)
+            Ok(session
+                .directory
+                .search(&token, &query, DEFAULT_LIMIT)
+                .await?)
         }
         other => Ok(other?),
     }

@@ -71,6 +71,7 @@ pub fn DevicePanel() -> impl IntoView {
                 {move || saved.database.get().map(|name| view! {
                     <li>{t_string!(i18n, stored_database, name = name.clone()).to_string()}</li>
                 })}
+                <li class="directory-key">{t_string!(i18n, stored_directory_key, fingerprint = saved.directory_key()).to_string()}</li>
                 <li>{t_string!(i18n, stored_settings)}</li>
                 <li>{t_string!(i18n, stored_nothing_else)}</li>
             </ul>

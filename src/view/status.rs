@@ -55,6 +55,8 @@ fn ErrorState(failure: Failure) -> impl IntoView {
         Failure::ServiceDown => t_string!(i18n, error_service_down).into_any(),
         Failure::SignedOut => t_string!(i18n, error_signed_out).into_any(),
         Failure::NotRegistered => t_string!(i18n, error_not_registered).into_any(),
+        Failure::DirectoryOffline => t_string!(i18n, error_directory_offline).into_any(),
+        Failure::KeyRefused => t_string!(i18n, key_refused_title).into_any(),
         Failure::ConsentNeeded => t_string!(i18n, error_consent).into_any(),
         Failure::RateLimited => t_string!(i18n, error_rate_limited).into_any(),
         Failure::Other(detail) => t_string!(i18n, error_other, detail = detail)
@@ -132,6 +134,8 @@ mod browser_tests {
             (Locale::de, Failure::ServiceDown, "nicht erreichbar"),
             (Locale::en, Failure::SignedOut, "Signing in failed"),
             (Locale::de, Failure::NotRegistered, "nicht registriert"),
+            (Locale::en, Failure::DirectoryOffline, "still work"),
+            (Locale::de, Failure::KeyRefused, "Schlüssel"),
             (Locale::de, Failure::ConsentNeeded, "Zustimmung"),
             (Locale::en, Failure::RateLimited, "Too many searches"),
             (Locale::en, Failure::Other("HTTP 418".into()), "HTTP 418"),

@@ -66,10 +66,11 @@ test('a pinned contact is there after a reload, before any search or directory r
   await pin(page, contact);
   await expect(favouriteRows(page)).toHaveCount(1);
 
-  // Reload with the search and contact routes held back: whatever shows came from the device.
+  // Reload and count what goes to the service: searches and contact lookups are sealed
+  // like everything else, so the test counts sealed requests. The only one allowed before the
+  // rows show is the sign-in, which says who the user is and brings the device key.
   const requests = [];
-  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-  await page.route(/\/api\/v1\/(search|contacts\/)/, () => {});
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname.replace(/\/tenants\/[^/]+\//, '/tenants/{tenant}/')));
   await page.reload();
   const row = favouriteRows(page).first();
   await expect(row).toHaveAttribute('data-contact-id', contact.id);
@@ -77,7 +78,7 @@ test('a pinned contact is there after a reload, before any search or directory r
   await expect(row.locator('.saved-phone')).toHaveText(bestPhone(contact).raw);
   const api = requests.filter((p) => p.startsWith('/api/'));
   expect(api.filter((p) => p.includes('/search') || p.includes('/contacts/'))).toEqual([]);
-  expect(api).toEqual(['/api/v1/dev/token', '/api/v1/me']);
+  expect(api).toEqual(['/api/v1/dev/token', '/api/v1/tenants/{tenant}/directory-key', '/api/v1/tenants/{tenant}/sealed']);
   expect(await page.evaluate(() => performance.getEntriesByName('kontakt:saved-painted').length)).toBe(1);
 });
 
@@ -232,16 +233,34 @@ test('a contact that changed is updated; one gone from its source is marked, not
   await page.screenshot({ path: `${SCREENSHOTS}/favourites-gone.png`, fullPage: true });
 });
 
-test('a new key from the service clears the device once and says so', async ({ page, request }) => {
+test('data sealed under another key is cleared once and the tab says so', async ({ page, request }) => {
   const [contact] = await someContacts(request, 1);
   await openTab(page);
   await pin(page, contact);
-  // The service's secret was replaced: /me now hands out another key for the same user.
-  await page.route('**/api/v1/me', async (route) => {
-    const response = await route.fetch();
-    const me = await response.json();
-    me.cache_key = 'Zm9yIHRoZSB0ZXN0czogYW5vdGhlciBzZWNyZXQhISE';
-    await route.fulfill({ response, json: me });
+  // The directory's cache secret was replaced, so the key the tab gets no longer opens what
+  // the device holds. The answer that brings the key is sealed end to end and cannot be
+  // rewritten on the way, so the test does the equivalent on the device: it alters the sealed
+  // check record, which the old key opened and the current one does not.
+  await page.evaluate(async () => {
+    const [{ name }] = await indexedDB.databases();
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const store = db.transaction('meta').objectStore('meta');
+    const records = await new Promise((resolve) => {
+      const r = store.getAll();
+      r.onsuccess = () => resolve(r.result);
+    });
+    const tx = db.transaction('meta', 'readwrite');
+    for (const record of records) {
+      const data = new Uint8Array(record.data);
+      data[data.length - 1] ^= 0x5a;
+      tx.objectStore('meta').put({ ...record, data });
+    }
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
   });
   await page.reload();
   await expect(page.locator('.notice')).toContainText('new key');

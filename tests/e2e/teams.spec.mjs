@@ -69,14 +69,14 @@ for (const theme of THEMES) {
 
       // The service goes down: the error is in the user's language and offers a retry.
       await tab.locator('.back-button').click();
-      await page.route('**/api/v1/search?*', (route) =>
+      await page.route('**/api/v1/tenants/*/sealed', (route) =>
         route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{"title":"Unavailable","status":503,"code":"unavailable"}' }),
       );
       await search(tab, 'Ma');
       await expect(tab.locator('.error-state')).toContainText(language.down);
       await expectAccessible(page, 'service down');
       await shot('error');
-      await page.unroute('**/api/v1/search?*');
+      await page.unroute('**/api/v1/tenants/*/sealed');
       await tab.locator('.error-state button').click();
       await expect(tab.locator('.result').first()).toBeVisible();
 

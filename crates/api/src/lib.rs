@@ -8,12 +8,16 @@
 mod contact;
 mod me;
 mod problem;
+mod sealed;
 mod search;
 mod sources;
 
 pub use contact::{Address, Contact, Phone, PhoneKind, SourceRef};
 pub use me::{DevTokenRequest, DevTokenResponse, Me};
 pub use problem::{Problem, ProblemCode};
+pub use sealed::{
+    Answer, DirectoryKey, Inner, KeyEndorsement, Op, SealedAnswer, SealedRequest, TICKET_HEADER,
+};
 pub use search::{Highlight, SearchHit, SearchResponse};
 pub use sources::{SourceProblem, SourceState, SourceStatus};
 

@@ -41,6 +41,11 @@ pub enum ProblemCode {
     RateLimited,
     /// The directory cannot answer right now (e.g. still loading).
     Unavailable,
+    /// The organisation's directory is not connected to the cloud (stopped, or its link is
+    /// down); favourites and recents still work from the device.
+    DirectoryOffline,
+    /// The request was sealed to a key the directory no longer has: fetch the key again.
+    KeyChanged,
     Timeout,
     Internal,
     /// A code this build does not know yet; keeps old tabs working against newer services.
@@ -57,10 +62,11 @@ impl ProblemCode {
             ProblemCode::UnknownTenant => 403,
             ProblemCode::NotFound => 404,
             ProblemCode::MethodNotAllowed => 405,
+            ProblemCode::KeyChanged => 409,
             ProblemCode::PayloadTooLarge => 413,
             ProblemCode::RateLimited => 429,
             ProblemCode::Internal | ProblemCode::Unknown => 500,
-            ProblemCode::Unavailable => 503,
+            ProblemCode::Unavailable | ProblemCode::DirectoryOffline => 503,
             ProblemCode::Timeout => 504,
         }
     }
@@ -77,6 +83,8 @@ impl ProblemCode {
             ProblemCode::RateLimited => "Too many requests",
             ProblemCode::Internal | ProblemCode::Unknown => "Internal error",
             ProblemCode::Unavailable => "Service unavailable",
+            ProblemCode::DirectoryOffline => "Directory offline",
+            ProblemCode::KeyChanged => "Directory key changed",
             ProblemCode::Timeout => "Timeout",
         }
     }
@@ -142,8 +150,10 @@ mod tests {
         ] {
             assert_eq!(ProblemCode::of_status(code.status()), code, "{code:?}");
         }
-        // 403 alone does not say why; only the code does.
+        // 403, 409 and a 503 of an offline directory do not say why; only the code does.
         assert_eq!(ProblemCode::UnknownTenant.status(), 403);
+        assert_eq!(ProblemCode::KeyChanged.status(), 409);
+        assert_eq!(ProblemCode::of_status(503), ProblemCode::Unavailable);
         assert_eq!(ProblemCode::of_status(403), ProblemCode::BadRequest);
         assert_eq!(ProblemCode::of_status(502), ProblemCode::Unavailable);
     }

@@ -4,11 +4,13 @@
 //!   FTS5 and tantivy on the same generated contacts and query log, side by side.
 //! - `rebuild`: a full refresh of a large tenant while the old directory is still served.
 //! - `load`: HTTP load (wrk) against the real server with many users' valid tokens.
+//! - `relay`: search through `kontakt cloud` and `kontakt directory` against `kontakt serve`.
 
 mod engines;
 mod load;
 mod queries;
 mod rebuild;
+mod relay;
 mod report;
 
 use std::path::PathBuf;
@@ -66,6 +68,8 @@ enum Cmd {
     },
     /// HTTP load against the real server (starts it in demo mode; needs wrk).
     Load(load::Args),
+    /// Search through the cloud and the link against serve, side by side (starts all three).
+    Relay(relay::Args),
     /// One engine at one size (run by `search`; prints one JSON line).
     #[command(hide = true)]
     SearchOne {
@@ -120,6 +124,7 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Rebuild { size, rounds } => rebuild::run(size, rounds),
         Cmd::Load(args) => load::run(args),
+        Cmd::Relay(args) => relay::run(args),
         Cmd::SearchOne {
             engine,
             size,

@@ -353,7 +353,10 @@ mod tests {
         assert!(again.never_loaded().is_empty());
         assert_eq!(again.status()[0].state, SourceState::Ok);
         // The counts of the last read survive the restart with the snapshot.
-        assert_eq!((again.status()[0].records, again.status()[0].contacts), (2, 2));
+        assert_eq!(
+            (again.status()[0].records, again.status()[0].contacts),
+            (2, 2)
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

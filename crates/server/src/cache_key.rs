@@ -94,7 +94,7 @@ impl CacheKeys {
 }
 
 /// Creates `path` readable by its owner only; never replaces an existing file.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

@@ -1,15 +1,20 @@
-//! Kontakt's service: the HTTP API the tab calls, token validation, tenants, and serving
-//! the built tab. `main` only wires: settings → [`start`]; tests call [`app`] directly.
+//! Kontakt's service in its three roles, one binary: the cloud (sign-in, tenants, links,
+//! the tab; no contacts), the directory (sources, index, answering sealed requests; dials
+//! out to the cloud), and `serve`, both in one process linked in memory. `main` only wires:
+//! settings → [`start`] or [`start_directory`]; tests call [`app`] directly.
 
 pub mod auth;
 pub mod cache_key;
 pub mod demo;
 pub mod layers;
 pub mod limiter;
+pub mod link;
 pub mod metrics;
+pub mod onprem;
 pub mod package;
 mod pages;
 pub mod problem;
+pub mod relay;
 mod routes;
 pub mod settings;
 pub mod state;
@@ -23,9 +28,11 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Extensions, HeaderMap, Version};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
 use tokio::net::TcpListener;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -54,7 +61,16 @@ pub fn app(state: SharedState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                // Ciphertext does not compress: trying costs the server and the tab time.
+                .compress_when(DefaultPredicate::new().and(
+                    |_: StatusCode, _: Version, _: &HeaderMap, extensions: &Extensions| {
+                        extensions.get::<routes::Ciphertext>().is_none()
+                    },
+                )),
+        );
     let mut pages = pages::auth(state.consent.as_ref()).merge(pages::legal());
     if state.demo.is_some() {
         pages = pages.merge(pages::simulator());
@@ -64,6 +80,7 @@ pub fn app(state: SharedState) -> Router {
         Err(reason) => web::not_built_router(reason.clone()),
     };
     api.merge(routes::operations())
+        .merge(routes::links(&state))
         .merge(pages)
         .merge(tab)
         .layer(middleware::from_fn_with_state(
@@ -81,7 +98,8 @@ pub struct Running {
     _settings: Settings,
 }
 
-/// Binds, opens every tenant's directory and starts answering.
+/// `kontakt serve` or `kontakt cloud`: binds, opens what the role holds and starts
+/// answering.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -101,7 +119,51 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     })
 }
 
-async fn shutdown_signal() {
+/// `kontakt directory` running: no listener; its link to the cloud and its status file.
+pub struct DirectoryRunning {
+    pub directory: std::sync::Arc<onprem::Directory>,
+    pub link: tokio::task::JoinHandle<()>,
+    _settings: Settings,
+}
+
+/// `kontakt directory`: opens the tenant's directory and dials out to the cloud.
+pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunning> {
+    use std::sync::{Arc, Mutex};
+    let link = settings
+        .link
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("a directory needs [link]"))?;
+    let tenant = settings
+        .tenants
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("a directory needs its tenant"))?;
+    let services = onprem::Services {
+        data_dir: settings.data_dir.clone(),
+        startup_wait: settings.startup_wait,
+        validator: Arc::new(settings.sign_in.validator(None)),
+        cache_keys: Arc::new(settings.cache_secret.keys()?),
+        limiter: limiter::RateLimiter::per_user(&settings.limits),
+        demo: settings.demo_enabled(),
+        public_key: settings.throwaway_demo(),
+        search_seconds: None,
+    };
+    let directory = onprem::Directory::open(tenant, &services).await?;
+    let status = Arc::new(Mutex::new(onprem::status::LinkStatus::new(&link.cloud)));
+    onprem::status::spawn_writer(
+        Arc::clone(&directory),
+        Arc::clone(&status),
+        onprem::status::path(&settings.data_dir, &directory.tenant),
+    );
+    let link = tokio::spawn(onprem::client::run(Arc::clone(&directory), link, status));
+    Ok(DirectoryRunning {
+        directory,
+        link,
+        _settings: settings,
+    })
+}
+
+/// Waits for Ctrl+C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kontakt_server::package::{Package, PackageOptions};
-use kontakt_server::settings::{ConfigFile, Settings};
+use kontakt_server::settings::{ConfigFile, Role, Settings};
 
 /// Kontakt: contact search and click-to-call for Microsoft Teams.
 #[derive(Parser)]
@@ -16,20 +16,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API and the tab.
+    /// Everything in one process: the tab, sign-in and the tenants' directories (trials and
+    /// self-hosting).
     Serve {
-        /// The configuration file (see docs/deploy.md).
-        #[arg(
-            long,
-            short,
-            env = "KONTAKT_CONFIG",
-            required_unless_present = "demo",
-            conflicts_with = "demo"
-        )]
-        config: Option<PathBuf>,
-        /// Demo mode: a generated directory, demo sign-in, no Microsoft account needed.
-        #[arg(long)]
-        demo: bool,
+        #[command(flatten)]
+        run: Run,
         /// Contacts in the demo directory.
         #[arg(long, default_value_t = kontakt_directory::demo::DEFAULT_COUNT, requires = "demo")]
         demo_size: usize,
@@ -42,6 +33,35 @@ enum Command {
         /// Folder of the built tab, Trunk's output (overrides server.tab_dir).
         #[arg(long, env = "KONTAKT_TAB_DIR")]
         tab_dir: Option<PathBuf>,
+    },
+    /// The multi-tenant cloud: the tab, sign-in, registered tenants, and the links their
+    /// directories dial in on. It reads no sources and holds no contacts.
+    Cloud {
+        #[command(flatten)]
+        run: Run,
+        /// Address and port to listen on (overrides server.listen).
+        #[arg(long, env = "KONTAKT_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Folder of the built tab, Trunk's output (overrides server.tab_dir).
+        #[arg(long, env = "KONTAKT_TAB_DIR")]
+        tab_dir: Option<PathBuf>,
+    },
+    /// One organisation's directory, in its own network: reads the sources and answers
+    /// the requests its cloud relays, over a link it dials out on.
+    Directory {
+        #[command(subcommand)]
+        action: Option<DirectoryAction>,
+        #[command(flatten)]
+        run: Run,
+        /// The cloud to link to (with --demo).
+        #[arg(long, requires = "demo", default_value = "http://127.0.0.1:8080")]
+        cloud: String,
+        /// Contacts in the demo directory.
+        #[arg(long, default_value_t = kontakt_directory::demo::DEFAULT_COUNT, requires = "demo")]
+        demo_size: usize,
+        /// Seed of the demo generator.
+        #[arg(long, default_value_t = kontakt_directory::demo::DEFAULT_SEED, requires = "demo")]
+        demo_seed: u64,
     },
     /// Check a configuration file and print every problem with its key path.
     CheckConfig {
@@ -58,6 +78,39 @@ enum Command {
         /// Also write the package's files into this folder, to look at before uploading.
         #[arg(long)]
         unpacked: Option<PathBuf>,
+    },
+}
+
+/// How a role is run: from a configuration file, or as a demo.
+#[derive(clap::Args)]
+struct Run {
+    /// The configuration file (see docs/deploy.md).
+    #[arg(
+        long,
+        short,
+        env = "KONTAKT_CONFIG",
+        required_unless_present = "demo",
+        conflicts_with = "demo",
+        global = true
+    )]
+    config: Option<PathBuf>,
+    /// Demo mode: generated contacts, demo sign-in, no Microsoft account needed.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum DirectoryAction {
+    /// Print the link's state, the tenant, the key's fingerprint and the sources.
+    Status,
+    /// Make a new key, endorsed by the current one (tabs follow it without a warning).
+    RotateKey,
+    /// Make a credential for a new directory: written to a file for the directory, its
+    /// hash printed for the cloud's configuration.
+    NewCredential {
+        /// Where to write the credential (readable by its owner only).
+        #[arg(long, short)]
+        output: PathBuf,
     },
 }
 
@@ -90,80 +143,208 @@ fn init_logging() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve {
-            config,
-            demo,
+            run,
             demo_size,
             demo_seed,
             listen,
             tab_dir,
         } => {
-            let mut file = match config {
-                Some(path) => ConfigFile::read(&path)?,
+            let file = match &run.config {
+                Some(path) => ConfigFile::read(path)?,
                 None => ConfigFile::demo(demo_size, demo_seed),
             };
-            if let Some(listen) = listen {
-                file.server.listen = listen;
+            serve(file, Role::Serve, run.demo, listen, tab_dir)
+        }
+        Command::Cloud {
+            run,
+            listen,
+            tab_dir,
+        } => {
+            let file = match &run.config {
+                Some(path) => ConfigFile::read(path)?,
+                None => ConfigFile::demo_cloud(),
+            };
+            serve(file, Role::Cloud, run.demo, listen, tab_dir)
+        }
+        Command::Directory {
+            action,
+            run,
+            cloud,
+            demo_size,
+            demo_seed,
+        } => {
+            let file = || match &run.config {
+                Some(path) => ConfigFile::read(path),
+                None => Ok(ConfigFile::demo_directory(&cloud, demo_size, demo_seed)),
+            };
+            match action {
+                None => directory(file()?),
+                Some(DirectoryAction::Status) => directory_status(file()?),
+                Some(DirectoryAction::RotateKey) => rotate_key(file()?),
+                Some(DirectoryAction::NewCredential { output }) => new_credential(&output),
             }
-            if tab_dir.is_some() {
-                file.server.tab_dir = tab_dir;
-            }
-            // In a clone, `kontakt serve` finds the tab Trunk built in ./dist.
-            if file.server.tab_dir.is_none()
-                && !kontakt_server::TAB_EMBEDDED
-                && std::path::Path::new("dist/index.html").exists()
-            {
-                file.server.tab_dir = Some(PathBuf::from("dist"));
-            }
-            let settings = Settings::resolve(file)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(async {
-                let running = kontakt_server::start(settings).await?;
-                let url = format!("http://{}/", running.addr);
-                tracing::info!("Kontakt is listening on {url}");
-                if demo {
-                    println!("\n  Kontakt demo:           {url}");
-                    println!("  Inside a Teams host:    {url}dev/teams\n");
-                }
-                running.handle.await??;
-                Ok(ExitCode::SUCCESS)
-            })
         }
         Command::Package {
             options,
             output,
             unpacked,
         } => package(options, &output, unpacked.as_deref()),
-        Command::CheckConfig { file } => {
-            let config = match ConfigFile::read(&file) {
-                Ok(c) => c,
-                Err(e) => {
-                    println!("error: {e}");
-                    return Ok(ExitCode::FAILURE);
-                }
-            };
-            let problems = config.problems().into_vec();
-            for p in &problems {
-                println!("{p}");
-            }
-            let errors = problems.iter().filter(|p| !p.warning).count();
-            let warnings = problems.len() - errors;
-            if errors == 0 {
+        Command::CheckConfig { file } => check_config(&file),
+    }
+}
+
+/// `kontakt serve` and `kontakt cloud`: one listener, until Ctrl+C or SIGTERM.
+fn serve(
+    mut file: ConfigFile,
+    role: Role,
+    demo: bool,
+    listen: Option<SocketAddr>,
+    tab_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(listen) = listen {
+        file.server.listen = listen;
+    }
+    if tab_dir.is_some() {
+        file.server.tab_dir = tab_dir;
+    }
+    // In a clone, the tab Trunk built in ./dist.
+    if file.server.tab_dir.is_none()
+        && !kontakt_server::TAB_EMBEDDED
+        && std::path::Path::new("dist/index.html").exists()
+    {
+        file.server.tab_dir = Some(PathBuf::from("dist"));
+    }
+    let settings = Settings::resolve(file, role)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let running = kontakt_server::start(settings).await?;
+        let url = format!("http://{}/", running.addr);
+        tracing::info!("Kontakt ({}) is listening on {url}", role.name());
+        if demo {
+            println!("\n  Kontakt demo:           {url}");
+            println!("  Inside a Teams host:    {url}dev/teams");
+            if role == Role::Cloud {
                 println!(
-                    "{}: ok ({warnings} warning{})",
-                    file.display(),
-                    if warnings == 1 { "" } else { "s" }
+                    "  Its directory:          kontakt directory --demo --cloud {}",
+                    url.trim_end_matches('/')
                 );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!(
-                    "{}: {errors} error{}, {warnings} warning{}",
-                    file.display(),
-                    if errors == 1 { "" } else { "s" },
-                    if warnings == 1 { "" } else { "s" }
-                );
-                Ok(ExitCode::FAILURE)
             }
+            println!();
         }
+        running.handle.await??;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `kontakt directory`: the link to the cloud, until Ctrl+C or SIGTERM.
+fn directory(file: ConfigFile) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(file, Role::Directory)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let running = kontakt_server::start_directory(settings).await?;
+        tokio::select! {
+            _ = kontakt_server::shutdown_signal() => {}
+            _ = running.link => {}
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn directory_status(file: ConfigFile) -> anyhow::Result<ExitCode> {
+    use kontakt_server::onprem::{keys::KeyFiles, status};
+    let settings = Settings::resolve(file, Role::Directory)?;
+    let tenant = &settings.tenants[0].id;
+    // Read only: a key is made by the directory's first start, never by looking.
+    let fingerprint = KeyFiles::new(&settings.data_dir, tenant)
+        .load()?
+        .map_or_else(
+            || String::from("none yet (the directory makes its key when it first starts)"),
+            |keys| keys.current.public().fingerprint(),
+        );
+    let current = status::read(&status::path(&settings.data_dir, tenant));
+    print!(
+        "{}",
+        status::report(
+            current.as_ref(),
+            &fingerprint,
+            kontakt_directory::snapshot::now_secs()
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rotate_key(file: ConfigFile) -> anyhow::Result<ExitCode> {
+    use kontakt_server::onprem::keys::KeyFiles;
+    let settings = Settings::resolve(file, Role::Directory)?;
+    let (old, new) = KeyFiles::new(&settings.data_dir, &settings.tenants[0].id).rotate()?;
+    println!("The directory has a new key, endorsed by the one before:");
+    println!("  before: {}", old.fingerprint());
+    println!("  now:    {}", new.fingerprint());
+    println!(
+        "A running directory picks it up within seconds; users' tabs follow it without a warning."
+    );
+    println!("Back up the data folder: the key is in it, and nowhere else.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_credential(output: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    use std::io::Write;
+    let credential = kontakt_server::link::new_credential();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(output)
+        .and_then(|mut f| f.write_all(credential.as_bytes()))
+        .with_context(|| format!("cannot write {} (it must not exist yet)", output.display()))?;
+    println!("Wrote the directory's credential to {}.", output.display());
+    println!(
+        "On the directory: link.credential_file = {:?}",
+        output.display().to_string()
+    );
+    println!("In the cloud's [[tenants]] table of this organisation:");
+    println!(
+        "  directory_credentials = [\"{}\"]",
+        kontakt_server::link::credential_line(&credential)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let config = match ConfigFile::read(file) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let role = config.role();
+    let problems = config.problems(role).into_vec();
+    for p in &problems {
+        println!("{p}");
+    }
+    let errors = problems.iter().filter(|p| !p.warning).count();
+    let warnings = problems.len() - errors;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if errors == 0 {
+        println!(
+            "{}: ok as a configuration for {} ({warnings} warning{})",
+            file.display(),
+            role.name(),
+            plural(warnings)
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "{}: {errors} error{}, {warnings} warning{} (read as a configuration for {})",
+            file.display(),
+            plural(errors),
+            plural(warnings),
+            role.name()
+        );
+        Ok(ExitCode::FAILURE)
     }
 }
 

@@ -30,12 +30,26 @@ pub struct ReasonLabels {
     pub reason: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TenantLabels {
+    /// The tenant's hash, as in the logs.
+    pub tenant: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     pub requests: Family<RequestLabels, Counter>,
     pub search_seconds: Histogram,
     pub tokens_rejected: Family<ReasonLabels, Counter>,
     pub rate_limited: Counter,
+    pub relayed: Family<OutcomeLabels, Counter>,
+    pub relay_seconds: Histogram,
+    directory_links: Family<TenantLabels, Gauge>,
     source_records: Family<SourceLabels, Gauge>,
     source_contacts: Family<SourceLabels, Gauge>,
     source_skipped: Family<SourceLabels, Gauge>,
@@ -71,6 +85,24 @@ impl Metrics {
             "rate_limited",
             "Requests refused with 429 by the per-user rate limit",
             rate_limited.clone(),
+        );
+        let relayed = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "relayed_requests",
+            "Sealed requests relayed to directories, by outcome (answered, offline, ticket_refused, rate_limited, key_changed, timeout, malformed, replayed)",
+            relayed.clone(),
+        );
+        let relay_seconds = Histogram::new(exponential_buckets(0.000_05, 2.0, 15));
+        registry.register(
+            "relay_duration_seconds",
+            "Time from a sealed request's arrival to its directory's answer",
+            relay_seconds.clone(),
+        );
+        let directory_links = Family::<TenantLabels, Gauge>::default();
+        registry.register(
+            "directory_links",
+            "Directory instances linked right now, per tenant (hash)",
+            directory_links.clone(),
         );
         let source_records = Family::<SourceLabels, Gauge>::default();
         registry.register(
@@ -114,6 +146,9 @@ impl Metrics {
             search_seconds,
             tokens_rejected,
             rate_limited,
+            relayed,
+            relay_seconds,
+            directory_links,
             source_records,
             source_contacts,
             source_skipped,
@@ -121,6 +156,15 @@ impl Metrics {
             source_up,
             source_last_success,
         }
+    }
+
+    /// Linked directory instances of `tenant` (label) right now.
+    pub fn set_links(&self, tenant: &str, count: usize) {
+        self.directory_links
+            .get_or_create(&TenantLabels {
+                tenant: tenant.to_owned(),
+            })
+            .set(count as i64);
     }
 
     /// The text exposition, with source gauges from each tenant's (label's) sources as they

@@ -21,6 +21,16 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error(
+        "your organisation's directory is not connected to Kontakt right now; your favourites and recent contacts are still on this device"
+    )]
+    DirectoryOffline,
+    #[error(
+        "the directory's key has changed: fetch it again (GET /api/v1/tenants/{{tenant}}/directory-key)"
+    )]
+    KeyChanged,
+    #[error("{0}")]
+    Timeout(String),
     /// Seconds until the next request is allowed.
     #[error("too many requests; try again in {0} s")]
     RateLimited(u64),
@@ -38,6 +48,9 @@ impl ApiError {
             ApiError::NotFound(_) => ProblemCode::NotFound,
             ApiError::Unavailable(_) => ProblemCode::Unavailable,
             ApiError::RateLimited(_) => ProblemCode::RateLimited,
+            ApiError::DirectoryOffline => ProblemCode::DirectoryOffline,
+            ApiError::KeyChanged => ProblemCode::KeyChanged,
+            ApiError::Timeout(_) => ProblemCode::Timeout,
             ApiError::Internal(_) => ProblemCode::Internal,
         }
     }

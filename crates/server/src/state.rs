@@ -1,41 +1,58 @@
-//! What every request can reach: the tenants and their directories, the token validator,
-//! limits, metrics, and what the site serves. Built once from the resolved settings.
+//! What every request can reach: the registered tenants, the links to their directories,
+//! the token validator, limits, metrics, and what the site serves. In `kontakt serve` also
+//! the tenants' directories themselves, linked in memory. Built once from the settings.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kontakt_directory::catalog::TenantDirectory;
-use kontakt_directory::snapshot::SnapshotStore;
-
-use crate::auth::{KeyStore, KeyStoreOptions, TokenValidator, ValidatorOptions};
-use crate::cache_key::CacheKeys;
+use crate::auth::TokenValidator;
 use crate::demo::{self, DemoIssuer};
+use crate::layers::Caller;
 use crate::limiter::RateLimiter;
 use crate::metrics::Metrics;
-use crate::settings::{CacheSecret, Consent, Limits, Settings, SignIn, TenantSettings};
+use crate::onprem::{Directory, LocalLink, Services};
+use crate::problem::ApiError;
+use crate::relay::tickets::CheckedTickets;
+use crate::relay::{Links, Registration};
+use crate::settings::{Consent, Limits, Role, Settings, SignIn};
 use crate::web::Tab;
 
-/// A registered organisation and its contacts.
+/// A registered organisation, as the cloud knows it: no contacts.
 pub struct Tenant {
     pub id: String,
     pub name: String,
     /// How it appears in logs and metrics.
     pub label: String,
-    pub catalog: Arc<TenantDirectory>,
+    /// SHA-256 of each credential its directories may link with.
+    pub credentials: Vec<[u8; 32]>,
 }
 
 pub struct AppState {
     /// By lowercase tenant id.
     pub tenants: HashMap<String, Arc<Tenant>>,
-    pub validator: TokenValidator,
+    /// The directories linked right now.
+    pub links: Arc<Links>,
+    /// Relay tickets already checked.
+    pub tickets: CheckedTickets,
+    /// `kontakt serve`: the tenants' directories in this process, by tenant id.
+    pub local: HashMap<String, Arc<Directory>>,
+    /// Keeps the in-process directories linked.
+    _local_links: Vec<Registration>,
+    /// Directories may link in over `/api/v1/link` (the cloud).
+    pub accepts_links: bool,
+    pub link_ping: Duration,
+    pub validator: Arc<TokenValidator>,
     /// Present only in demo mode; its routes do not exist otherwise.
     pub demo: Option<DemoIssuer>,
     pub limits: Limits,
+    /// Per user, where users are known (the plain API).
     pub limiter: Arc<RateLimiter>,
-    /// Derives each user's device-cache key (`GET /me`).
-    pub cache_keys: CacheKeys,
+    /// Per relay ticket (the cloud knows tickets, not users).
+    pub ticket_limiter: Arc<RateLimiter<[u8; 16]>>,
+    /// Sign-ins per organisation: the requests relayed without a ticket.
+    pub sign_in_limiter: Arc<RateLimiter<String>>,
     pub metrics: Metrics,
     /// The built tab, or why there is none.
     pub tab: Result<Tab, String>,
@@ -46,14 +63,33 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    /// Opens every tenant's directory and everything else the routes need; `addr` is where
-    /// the server listens (demo tokens name it as their audience).
+    /// Everything the routes need; in `kontakt serve` the tenants' directories too. `addr`
+    /// is where the server listens (demo tokens name it as their audience).
     pub async fn open(settings: &Settings, addr: SocketAddr) -> anyhow::Result<SharedState> {
-        let tenants = open_tenants(settings).await?;
-        let cache_keys = match &settings.cache_secret {
-            CacheSecret::File(path) => CacheKeys::load_or_create(path)?,
-            CacheSecret::Public(secret) => CacheKeys::from_secret(secret),
-        };
+        let validator = Arc::new(settings.sign_in.validator(Some(addr)));
+        let metrics = Metrics::new();
+        let limiter = RateLimiter::per_user(&settings.limits);
+        let links = Arc::new(Links::default());
+        let mut local = HashMap::new();
+        let mut local_links = Vec::new();
+        if settings.role == Role::Serve {
+            let services = Services {
+                data_dir: settings.data_dir.clone(),
+                startup_wait: settings.startup_wait,
+                validator: Arc::clone(&validator),
+                cache_keys: Arc::new(settings.cache_secret.keys()?),
+                limiter: Arc::clone(&limiter),
+                demo: settings.demo_enabled(),
+                public_key: settings.throwaway_demo(),
+                search_seconds: Some(metrics.search_seconds.clone()),
+            };
+            for t in &settings.tenants {
+                let directory = Directory::open(t, &services).await?;
+                let link = Arc::new(LocalLink(Arc::clone(&directory)));
+                local_links.push(links.add(&t.id, directory.key(), link));
+                local.insert(t.id.clone(), directory);
+            }
+        }
         // A folder named in the configuration wins, so an admin can try a newer tab without
         // a new binary; otherwise the tab built into a release binary.
         let tab = match &settings.tab_dir {
@@ -70,104 +106,48 @@ impl AppState {
         });
         let demo = match settings.sign_in {
             SignIn::Demo => Some(DemoIssuer::generate(demo::TENANT_ID)?),
-            SignIn::Entra(_) => None,
+            SignIn::Issuer(_) => None,
         };
-        let limiter = Arc::new(RateLimiter::new(&settings.limits));
-        RateLimiter::prune_while_alive(&limiter);
-        let state = Arc::new(AppState {
-            validator: validator(&settings.sign_in, addr),
+        let l = &settings.limits;
+        Ok(Arc::new(AppState {
+            tenants: settings
+                .tenants
+                .iter()
+                .map(|t| {
+                    let tenant = Tenant {
+                        id: t.id.clone(),
+                        name: t.name.clone(),
+                        label: t.label.clone(),
+                        credentials: t.credentials.clone(),
+                    };
+                    (t.id.clone(), Arc::new(tenant))
+                })
+                .collect(),
+            links,
+            tickets: CheckedTickets::default(),
+            local,
+            _local_links: local_links,
+            accepts_links: settings.role == Role::Cloud,
+            link_ping: Duration::from_secs(20),
+            validator,
             demo,
-            tenants,
             limits: settings.limits.clone(),
             limiter,
-            cache_keys,
-            metrics: Metrics::new(),
+            ticket_limiter: RateLimiter::new(l.searches_per_second, l.burst).pruned_while_alive(),
+            sign_in_limiter: RateLimiter::new(l.sign_ins_per_second, l.sign_in_burst)
+                .pruned_while_alive(),
+            metrics,
             tab,
             consent: settings.consent.clone(),
-        });
-        Ok(state)
+        }))
     }
-}
 
-/// Every tenant's directory, served from snapshots at once; sources without one are read
-/// before the server answers (bounded by `startup_wait`), then all refresh in the
-/// background.
-async fn open_tenants(settings: &Settings) -> anyhow::Result<HashMap<String, Arc<Tenant>>> {
-    let store = SnapshotStore::new(&settings.data_dir);
-    let mut tenants = HashMap::new();
-    for t in &settings.tenants {
-        let tenant = open_tenant(t, &store, settings.startup_wait).await?;
-        tenants.insert(t.id.clone(), Arc::new(tenant));
+    /// The caller's directory in this process (the plain API of `kontakt serve`).
+    pub fn local(&self, caller: &Caller) -> Result<&Arc<Directory>, ApiError> {
+        self.local.get(&caller.tenant.id).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "the plain API is routed only where the directories are in this process"
+            ))
+        })
     }
-    Ok(tenants)
-}
-
-async fn open_tenant(
-    t: &TenantSettings,
-    store: &SnapshotStore,
-    startup_wait: Duration,
-) -> anyhow::Result<Tenant> {
-    let catalog = Arc::new(TenantDirectory::open(
-        &t.label,
-        &t.id,
-        t.dialing.clone(),
-        t.sources.clone(),
-        store.clone(),
-    )?);
-    let first_loads = catalog.never_loaded().into_iter().map(|i| {
-        let catalog = Arc::clone(&catalog);
-        async move {
-            let _ = catalog.refresh(i).await;
-        }
-    });
-    if tokio::time::timeout(startup_wait, futures::future::join_all(first_loads))
-        .await
-        .is_err()
-    {
-        tracing::warn!(tenant = %t.label, "some sources are still loading; serving what is there");
-    }
-    catalog.spawn_refreshers();
-    tracing::info!(tenant = %t.label, contacts = catalog.directory().len(), "tenant ready");
-    Ok(Tenant {
-        id: t.id.clone(),
-        name: t.name.clone(),
-        label: t.label.clone(),
-        catalog,
-    })
-}
-
-/// Production: Microsoft's keys and the app registration's audiences. Demo: this server's
-/// own key set, fetched over HTTP like Microsoft's — the same validation code.
-fn validator(sign_in: &SignIn, addr: SocketAddr) -> TokenValidator {
-    let (keys, options) = match sign_in {
-        SignIn::Demo => {
-            let host = if addr.ip().is_unspecified() {
-                SocketAddr::from(([127, 0, 0, 1], addr.port()))
-            } else {
-                addr
-            };
-            (
-                KeyStoreOptions::new(format!("http://{host}/api/v1/dev/keys")),
-                ValidatorOptions {
-                    audiences: vec![
-                        demo::CLIENT_ID.to_owned(),
-                        format!("api://{host}/{}", demo::CLIENT_ID),
-                    ],
-                    leeway: Duration::from_secs(60),
-                },
-            )
-        }
-        SignIn::Entra(entra) => {
-            let mut keys = KeyStoreOptions::new(entra.jwks_url.clone());
-            keys.min_refetch = entra.min_key_refetch;
-            (
-                keys,
-                ValidatorOptions {
-                    audiences: entra.audiences.clone(),
-                    leeway: entra.leeway,
-                },
-            )
-        }
-    };
-    TokenValidator::new(Arc::new(KeyStore::new(keys)), options)
 }

@@ -15,7 +15,9 @@ async fn demo() -> (kontakt_server::Running, String, reqwest::Client) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut file = kontakt_server::settings::ConfigFile::demo(300, 42);
     file.server.listen = "127.0.0.1:0".parse().unwrap();
-    let settings = kontakt_server::settings::Settings::resolve(file).unwrap();
+    let settings =
+        kontakt_server::settings::Settings::resolve(file, kontakt_server::settings::Role::Serve)
+            .unwrap();
     let running = kontakt_server::start(settings).await.unwrap();
     let base = format!("http://{}", running.addr);
     (running, base, reqwest::Client::new())

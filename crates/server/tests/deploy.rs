@@ -17,8 +17,8 @@ fn deploy(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The example configuration as an admin fills it in: their client id and tenant id in
-/// place of the all-zero placeholders.
+/// An example configuration as an admin fills it in: their client id, tenant id and the
+/// directory credential's hash in place of the all-zero placeholders.
 fn with_admin_ids(example: &str) -> String {
     example
         .replace(
@@ -26,34 +26,45 @@ fn with_admin_ids(example: &str) -> String {
             &format!("client_id = \"{CLIENT_ID}\""),
         )
         .replace(
+            "api://contacts.example.com/00000000-0000-0000-0000-000000000000",
+            &format!("api://contacts.example.com/{CLIENT_ID}"),
+        )
+        .replace(
             "\nid = \"00000000-0000-0000-0000-000000000000\"",
             &format!("\nid = \"{TENANT_A}\""),
         )
+        .replace(
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            &kontakt_server::link::credential_line("the credential new-credential wrote"),
+        )
+}
+
+/// `kontakt check-config` on `text`: whether it passed, and what it printed.
+fn check_config(text: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kontakt.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kontakt"))
+        .arg("check-config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn lines<'r>(report: &'r str, kind: &str) -> Vec<&'r str> {
+    report.lines().filter(|l| l.starts_with(kind)).collect()
 }
 
 #[test]
 fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_errors() {
     let example = std::fs::read_to_string(deploy("kontakt.toml")).unwrap();
-    let check = |text: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kontakt.toml");
-        std::fs::write(&path, text).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_kontakt"))
-            .arg("check-config")
-            .arg(&path)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
-    let (ok, report) = check(&example);
+    let (ok, report) = check_config(&example);
     assert!(!ok, "{report}");
-    let errors: Vec<&str> = report
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let errors = lines(&report, "error: ");
     assert_eq!(errors.len(), 2, "{report}");
     assert!(errors[0].starts_with("error: auth.client_id: is still the example's placeholder"));
     assert!(errors[1].starts_with("error: tenants[0].id: is still the example's placeholder"));
@@ -61,13 +72,13 @@ fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_
     // With the admin's ids, only what differs between this machine and the server is left:
     // the source file and the LDAP password, which exist only there.
     let filled = with_admin_ids(&example);
-    let (ok, report) = check(&filled);
+    let (ok, report) = check_config(&filled);
     assert!(ok, "{report}");
-    assert!(report.ends_with(": ok (2 warnings)\n"), "{report}");
-    let warnings: Vec<&str> = report
-        .lines()
-        .filter(|l| l.starts_with("warning: "))
-        .collect();
+    assert!(
+        report.ends_with(": ok as a configuration for kontakt serve (2 warnings)\n"),
+        "{report}"
+    );
+    let warnings = lines(&report, "warning: ");
     assert!(
         warnings[0].starts_with("warning: tenants[0].sources[0].password_env:"),
         "{report}"
@@ -79,6 +90,51 @@ fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_
     let file = kontakt_server::settings::ConfigFile::parse(&filled).unwrap();
     assert!(file.production());
     assert!(!file.demo.enabled);
+}
+
+#[test]
+fn the_cloud_and_directory_examples_are_refused_until_filled_in_then_have_no_errors() {
+    let cloud = std::fs::read_to_string(deploy("kontakt-cloud.toml")).unwrap();
+    let (ok, report) = check_config(&cloud);
+    assert!(!ok, "{report}");
+    let errors = lines(&report, "error: ");
+    assert_eq!(errors.len(), 3, "{report}");
+    assert!(
+        errors[2].starts_with(
+            "error: tenants[0].directory_credentials[0]: is still the example's placeholder"
+        ),
+        "{report}"
+    );
+    let (ok, report) = check_config(&with_admin_ids(&cloud));
+    assert!(
+        ok && report.ends_with(": ok as a configuration for kontakt cloud (0 warnings)\n"),
+        "{report}"
+    );
+
+    let directory = std::fs::read_to_string(deploy("kontakt-directory.toml")).unwrap();
+    let (ok, report) = check_config(&directory);
+    assert!(!ok, "{report}");
+    assert_eq!(lines(&report, "error: ").len(), 2, "{report}");
+    let (ok, report) = check_config(&with_admin_ids(&directory));
+    assert!(ok, "{report}");
+    assert!(
+        report.ends_with(": ok as a configuration for kontakt directory (3 warnings)\n"),
+        "{report}"
+    );
+    // What exists only on the directory's machine, while its unit runs.
+    let warnings = lines(&report, "warning: ");
+    assert!(
+        warnings[0].starts_with("warning: link.credential_file:"),
+        "{report}"
+    );
+    assert!(
+        warnings[1].starts_with("warning: tenants[0].sources[0].password_env:"),
+        "{report}"
+    );
+    assert!(
+        warnings[2].starts_with("warning: tenants[0].sources[1].path:"),
+        "{report}"
+    );
 }
 
 /// The binary, not just the checks: production mode with demo sign-in switched on never
@@ -147,53 +203,85 @@ fn systemd_analyze() -> &'static str {
 
 #[test]
 #[ignore = "needs systemd-analyze (apt-get install systemd); ./test installs it and runs this"]
-fn the_systemd_unit_verifies_and_is_sandboxed() {
-    let dir = tempfile::tempdir().unwrap();
-    let unit = dir.path().join("kontakt.service");
-    let text = std::fs::read_to_string(deploy("kontakt.service")).unwrap();
-    assert!(
-        text.contains("ExecStart=/usr/local/bin/kontakt serve --config /etc/kontakt/kontakt.toml")
-    );
-    // verify checks that the binary exists: point it at the one this test was built with.
-    std::fs::write(
-        &unit,
-        text.replace("/usr/local/bin/kontakt", env!("CARGO_BIN_EXE_kontakt")),
-    )
-    .unwrap();
-    let out = Command::new(systemd_analyze())
-        .arg("verify")
-        .arg(&unit)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    // Unknown or misspelt keys are only warnings to systemd: any output is a failure here.
-    assert!(out.status.success() && stderr.trim().is_empty(), "{stderr}");
-
-    let out = Command::new(systemd_analyze())
-        .args(["security", "--offline=yes", "--no-pager"])
-        .arg(&unit)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    let exposure: f64 = report
-        .lines()
-        .find_map(|l| {
-            l.split("Overall exposure level for kontakt.service: ")
-                .nth(1)
-        })
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no exposure level in {report}"));
-    println!("systemd-analyze security: exposure {exposure} (0 = locked down, 10 = exposed)");
-    assert!(exposure <= 2.0, "exposure {exposure}:\n{report}");
-    for needed in [
-        "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        "DynamicUser=yes",
-        "StateDirectory=kontakt",
+fn the_systemd_units_verify_and_are_sandboxed() {
+    for (unit_name, command) in [
+        (
+            "kontakt.service",
+            "serve --config /etc/kontakt/kontakt.toml",
+        ),
+        (
+            "kontakt-cloud.service",
+            "cloud --config /etc/kontakt/kontakt-cloud.toml",
+        ),
+        (
+            "kontakt-directory.service",
+            "directory --config /etc/kontakt/kontakt-directory.toml",
+        ),
     ] {
-        assert!(text.contains(needed), "{needed}");
+        let dir = tempfile::tempdir().unwrap();
+        let unit = dir.path().join(unit_name);
+        let text = std::fs::read_to_string(deploy(unit_name)).unwrap();
+        assert!(
+            text.contains(&format!("ExecStart=/usr/local/bin/kontakt {command}")),
+            "{unit_name}"
+        );
+        // verify checks that the binary exists: point it at the one this test was built with.
+        std::fs::write(
+            &unit,
+            text.replace("/usr/local/bin/kontakt", env!("CARGO_BIN_EXE_kontakt")),
+        )
+        .unwrap();
+        let out = Command::new(systemd_analyze())
+            .arg("verify")
+            .arg(&unit)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Unknown or misspelt keys are only warnings to systemd: any output is a failure here.
+        assert!(
+            out.status.success() && stderr.trim().is_empty(),
+            "{unit_name}: {stderr}"
+        );
+
+        let out = Command::new(systemd_analyze())
+            .args(["security", "--offline=yes", "--no-pager"])
+            .arg(&unit)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        let exposure: f64 = report
+            .lines()
+            .find_map(|l| {
+                l.split(&format!("Overall exposure level for {unit_name}: "))
+                    .nth(1)
+            })
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no exposure level in {report}"));
+        println!(
+            "{unit_name}: systemd-analyze security exposure {exposure} (0 = locked down, 10 = exposed)"
+        );
+        assert!(
+            exposure <= 2.0,
+            "{unit_name}: exposure {exposure}:\n{report}"
+        );
+        for needed in [
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "DynamicUser=yes",
+            "StateDirectory=kontakt",
+        ] {
+            assert!(text.contains(needed), "{unit_name}: {needed}");
+        }
     }
+    // The directory listens on nothing: binding any port is refused to it.
+    let directory = std::fs::read_to_string(deploy("kontakt-directory.service")).unwrap();
+    assert!(directory.contains("\nSocketBindDeny=any\n"));
+    assert!(directory.contains("\nLoadCredential=link-credential:/etc/kontakt/link-credential\n"));
+    let config = std::fs::read_to_string(deploy("kontakt-directory.toml")).unwrap();
+    assert!(config.contains(
+        "credential_file = \"/run/credentials/kontakt-directory.service/link-credential\""
+    ));
 }
 
 struct Nginx(Child);

@@ -1,10 +1,11 @@
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use kontakt_api::{Contact, Problem};
 
 use super::errors::AuthenticatedErrors;
 use crate::layers::Caller;
 use crate::problem::ApiError;
+use crate::state::SharedState;
 
 /// One contact of the caller's tenant, by its stable id.
 #[utoipa::path(
@@ -19,12 +20,10 @@ use crate::problem::ApiError;
     ),
     security(("entra" = []))
 )]
-pub async fn contact(caller: Caller, Path(id): Path<String>) -> Result<Json<Contact>, ApiError> {
-    caller
-        .tenant
-        .catalog
-        .directory()
-        .get(&id)
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no contact with id {id:?} in your directory")))
+pub async fn contact(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Contact>, ApiError> {
+    state.local(&caller)?.contact(&id).map(Json)
 }

@@ -4,6 +4,7 @@ use kontakt_api::Me;
 
 use super::errors::AuthenticatedErrors;
 use crate::layers::Caller;
+use crate::problem::ApiError;
 use crate::state::SharedState;
 
 /// Who the service thinks the caller is.
@@ -17,14 +18,6 @@ use crate::state::SharedState;
     ),
     security(("entra" = []))
 )]
-pub async fn me(State(state): State<SharedState>, caller: Caller) -> Json<Me> {
-    Json(Me {
-        tenant_id: caller.identity.tenant_id.clone(),
-        user_id: caller.identity.user_id.clone(),
-        display_name: caller.identity.display_name,
-        demo: state.demo.is_some(),
-        cache_key: state
-            .cache_keys
-            .for_user(&caller.identity.tenant_id, &caller.identity.user_id),
-    })
+pub async fn me(State(state): State<SharedState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    Ok(Json(state.local(&caller)?.me(&caller.identity)))
 }

@@ -7,10 +7,15 @@ use axum::response::IntoResponse;
 use crate::state::SharedState;
 
 pub async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
+    for tenant in state.tenants.values() {
+        state
+            .metrics
+            .set_links(&tenant.label, state.links.count(&tenant.id));
+    }
     let sources = state
-        .tenants
+        .local
         .values()
-        .map(|t| (t.label.as_str(), t.catalog.status()));
+        .map(|d| (d.label.as_str(), d.sources()));
     (
         [(
             CONTENT_TYPE,

@@ -1,9 +1,10 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use kontakt_api::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS, MIN_LIMIT, Problem, SearchResponse};
+use kontakt_api::{DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT, Problem, SearchResponse};
 
 use super::errors::AuthenticatedErrors;
 use crate::layers::Caller;
+use crate::onprem::check_search;
 use crate::problem::ApiError;
 use crate::state::SharedState;
 
@@ -28,23 +29,9 @@ pub async fn search(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let started = std::time::Instant::now();
     let params = SearchParams::parse(raw.as_deref().unwrap_or(""))?;
-    let results = caller
-        .tenant
-        .catalog
-        .directory()
-        .search(&params.q, params.limit as usize);
-    let response = SearchResponse {
-        query: params.q,
-        total: results.total as u64,
-        hits: results.hits,
-    };
-    state
-        .metrics
-        .search_seconds
-        .observe(started.elapsed().as_secs_f64());
-    Ok(Json(response))
+    let directory = state.local(&caller)?;
+    Ok(Json(directory.search(&params.q, params.limit)?))
 }
 
 #[derive(Debug, PartialEq)]
@@ -75,12 +62,6 @@ impl SearchParams {
             })?
             .trim()
             .to_owned();
-        let chars = q.chars().count();
-        if chars > MAX_QUERY_CHARS {
-            return Err(ApiError::BadRequest(format!(
-                "q is {chars} characters long; at most {MAX_QUERY_CHARS} are allowed"
-            )));
-        }
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some(text) => match text.trim().parse::<u32>() {
@@ -92,6 +73,7 @@ impl SearchParams {
                 }
             },
         };
+        check_search(&q, limit)?;
         Ok(SearchParams { q, limit })
     }
 }

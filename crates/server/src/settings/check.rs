@@ -7,7 +7,7 @@ use std::time::Duration;
 use kontakt_directory::check::Problems;
 use kontakt_directory::phone::PhoneNormalizer;
 
-use super::file::{AuthSection, ConfigFile, Limits, Mode, TenantSection};
+use super::file::{AuthSection, ConfigFile, Limits, LinkSection, Mode, Role, TenantSection};
 use super::url::{check_ascii_url, check_public_url, host_of};
 use crate::auth::is_guid;
 
@@ -19,10 +19,49 @@ impl ConfigFile {
         self.server.mode == Mode::Production
     }
 
-    /// Every problem of an otherwise well-formed configuration.
-    pub fn problems(&self) -> Problems {
+    /// Every problem of an otherwise well-formed configuration, for `role`.
+    pub fn problems(&self, role: Role) -> Problems {
         let mut problems = Problems::default();
         let production = self.production();
+        match (&self.link, role) {
+            (Some(link), Role::Directory) => {
+                problems.within("link", |p| {
+                    check_link(link, production, self.demo.enabled, p)
+                });
+            }
+            (None, Role::Directory) => problems.error(
+                "link",
+                "missing: a directory needs [link] with the cloud's address and its credential",
+            ),
+            (Some(_), role) => problems.error(
+                "link",
+                format!(
+                    "only a directory links to a cloud; {} does not use it",
+                    role.name()
+                ),
+            ),
+            (None, _) => {}
+        }
+        if role == Role::Directory {
+            if self.tenants.len() > 1 {
+                problems.error(
+                    "tenants",
+                    "a directory serves one organisation: run one directory per tenant",
+                );
+            }
+            for key in ["public_url", "tab_dir"] {
+                let set = match key {
+                    "public_url" => self.server.public_url.is_some(),
+                    _ => self.server.tab_dir.is_some(),
+                };
+                if set {
+                    problems.warning(
+                        &format!("server.{key}"),
+                        "a directory serves no pages (nothing listens for the cloud); ignored",
+                    );
+                }
+            }
+        }
         if production && self.demo.enabled {
             problems.error(
                 "demo.enabled",
@@ -30,6 +69,7 @@ impl ConfigFile {
             );
         }
         match &self.server.public_url {
+            _ if role == Role::Directory => {}
             Some(url) => {
                 if let Err(m) = check_public_url(url, production) {
                     problems.error("server.public_url", m);
@@ -59,7 +99,7 @@ impl ConfigFile {
         let mut tenant_ids = HashSet::new();
         for (i, tenant) in self.tenants.iter().enumerate() {
             problems.within(&format!("tenants[{i}]"), |p| {
-                check_tenant(tenant, production, p);
+                check_tenant(tenant, role, production, p);
                 if is_guid(&tenant.id)
                     && tenant.id != NIL_GUID
                     && !tenant_ids.insert(tenant.id.to_ascii_lowercase())
@@ -140,9 +180,18 @@ fn check_limits(limits: &Limits, problems: &mut Problems) {
     if limits.burst < limits.searches_per_second {
         problems.error("burst", "must be at least limits.searches_per_second");
     }
+    if limits.sign_ins_per_second == 0 {
+        problems.error("sign_ins_per_second", "must be at least 1");
+    }
+    if limits.sign_in_burst < limits.sign_ins_per_second {
+        problems.error(
+            "sign_in_burst",
+            "must be at least limits.sign_ins_per_second",
+        );
+    }
 }
 
-fn check_tenant(tenant: &TenantSection, production: bool, problems: &mut Problems) {
+fn check_tenant(tenant: &TenantSection, role: Role, production: bool, problems: &mut Problems) {
     if !is_guid(&tenant.id) {
         problems.error(
             "id",
@@ -157,8 +206,59 @@ fn check_tenant(tenant: &TenantSection, production: bool, problems: &mut Problem
     if tenant.name.trim().is_empty() {
         problems.error("name", "must not be empty");
     }
-    if let Err(e) = PhoneNormalizer::new(&tenant.dialing) {
-        problems.error("dialing", e.to_string());
+    if role == Role::Cloud {
+        if tenant.dialing.is_some() || !tenant.sources.is_empty() {
+            problems.error(
+                "sources",
+                "the cloud reads no sources: dialling and sources belong in the configuration of the tenant's kontakt directory",
+            );
+        }
+        if tenant.directory_credentials.is_empty() {
+            problems.error(
+                "directory_credentials",
+                "no credential: add the sha256 line `kontakt directory new-credential` printed, or no directory can link",
+            );
+        }
+        let demo_line = crate::link::credential_line(crate::link::DEMO_CREDENTIAL);
+        for (j, c) in tenant.directory_credentials.iter().enumerate() {
+            if production && c.trim().eq_ignore_ascii_case(&demo_line) {
+                problems.error(
+                    &format!("directory_credentials[{j}]"),
+                    "is the demo credential, which is public: make one with `kontakt directory new-credential`",
+                );
+            } else if crate::link::credential_hash(c) == Some([0; 32]) {
+                problems.error(
+                    &format!("directory_credentials[{j}]"),
+                    "is still the example's placeholder: put in the sha256 line `kontakt directory new-credential` printed",
+                );
+            } else if crate::link::credential_hash(c).is_none() {
+                problems.error(
+                    &format!("directory_credentials[{j}]"),
+                    "must be sha256: and 64 hex digits, as `kontakt directory new-credential` prints it (never the credential itself)",
+                );
+            }
+        }
+        return;
+    }
+    if !tenant.directory_credentials.is_empty() {
+        problems.warning(
+            "directory_credentials",
+            format!(
+                "only the cloud checks directory credentials; {} ignores them",
+                role.name()
+            ),
+        );
+    }
+    match &tenant.dialing {
+        Some(dialing) => {
+            if let Err(e) = PhoneNormalizer::new(dialing) {
+                problems.error("dialing", e.to_string());
+            }
+        }
+        None => problems.error(
+            "dialing",
+            "missing: how this organisation's numbers are read, e.g. { country = \"DE\", area_code = \"89\" }",
+        ),
     }
     if tenant.sources.is_empty() {
         problems.error("sources", "no source: add a [[tenants.sources]] table");
@@ -174,5 +274,53 @@ fn check_tenant(tenant: &TenantSection, production: bool, problems: &mut Problem
                 );
             }
         });
+    }
+}
+
+fn check_link(link: &LinkSection, production: bool, demo: bool, problems: &mut Problems) {
+    let https = link.cloud.starts_with("https://");
+    if !(https || (!production && link.cloud.starts_with("http://"))) {
+        problems.error(
+            "cloud",
+            format!(
+                "{:?} must be an https:// address (http:// only in development mode)",
+                link.cloud
+            ),
+        );
+    } else if host_of(&link.cloud).is_none() {
+        problems.error(
+            "cloud",
+            format!(
+                "{:?} must be a scheme and host only, like https://contacts.example.com",
+                link.cloud
+            ),
+        );
+    } else if let Err(m) = check_ascii_url(&link.cloud) {
+        problems.error("cloud", m);
+    }
+    match (&link.credential_file, &link.credential_env) {
+        (Some(_), Some(_)) => problems.error(
+            "credential_file",
+            "give credential_file or credential_env, not both",
+        ),
+        (None, None) if !demo => problems.error(
+            "credential_file",
+            "missing: the file `kontakt directory new-credential` wrote (or credential_env)",
+        ),
+        (Some(file), None) if !file.exists() => problems.warning(
+            "credential_file",
+            format!(
+                "{} does not exist here (it must exist where the directory runs)",
+                file.display()
+            ),
+        ),
+        (None, Some(var)) if std::env::var_os(var).is_none() => problems.warning(
+            "credential_env",
+            "the environment variable it names is not set here (it must be where the directory runs)",
+        ),
+        _ => {}
+    }
+    if link.ping < Duration::from_secs(1) {
+        problems.error("ping", "at least 1s");
     }
 }

@@ -14,6 +14,13 @@ use super::ConfigError;
 /// Microsoft's signing keys for tokens of every tenant.
 pub const MICROSOFT_JWKS: &str = "https://login.microsoftonline.com/common/discovery/v2.0/keys";
 
+/// One file format for the three roles; which sections a role needs is checked in
+/// `check.rs`:
+///
+/// - `kontakt serve`: `[server]`, `[auth]`, `[[tenants]]` with `dialing` and sources;
+/// - `kontakt cloud`: `[server]`, `[auth]`, `[[tenants]]` with `directory_credentials` and no
+///   sources (the cloud reads none);
+/// - `kontakt directory`: `[link]`, `[auth]`, one `[[tenants]]` with `dialing` and sources.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
@@ -26,6 +33,52 @@ pub struct ConfigFile {
     pub limits: Limits,
     #[serde(default)]
     pub tenants: Vec<TenantSection>,
+    /// The directory's link to the cloud.
+    pub link: Option<LinkSection>,
+}
+
+/// What a configuration file configures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Everything in one process: the cloud's routes and the tenants' directories, linked
+    /// in memory.
+    Serve,
+    /// The multi-tenant relay: sign-in, tenants, links; no sources, no contacts.
+    Cloud,
+    /// One tenant's directory in the customer's network, dialling out to the cloud.
+    Directory,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Serve => "kontakt serve",
+            Role::Cloud => "kontakt cloud",
+            Role::Directory => "kontakt directory",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSection {
+    /// The cloud's address, e.g. `https://contacts.example.com`; the directory connects to
+    /// `{cloud}/api/v1/link` (WebSocket over TLS, port 443).
+    pub cloud: String,
+    /// A file holding the directory's credential (`kontakt directory new-credential`).
+    #[serde(default)]
+    pub credential_file: Option<PathBuf>,
+    /// Or the name of an environment variable holding it.
+    #[serde(default)]
+    pub credential_env: Option<String>,
+    /// How often the directory pings the cloud; a link that does not answer within three
+    /// pings is given up and dialled again.
+    #[serde(default = "default_ping", with = "humantime_serde")]
+    pub ping: Duration,
+}
+
+fn default_ping() -> Duration {
+    Duration::from_secs(20)
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -142,6 +195,20 @@ pub struct Limits {
     pub burst: u32,
     #[serde(default = "default_request_timeout", with = "humantime_serde")]
     pub request_timeout: Duration,
+    /// Sign-ins per organisation per second at the cloud, with bursts up to
+    /// `sign_in_burst`: the only requests it relays without a relay ticket.
+    #[serde(default = "default_sign_ins")]
+    pub sign_ins_per_second: u32,
+    #[serde(default = "default_sign_in_burst")]
+    pub sign_in_burst: u32,
+}
+
+fn default_sign_ins() -> u32 {
+    50
+}
+
+fn default_sign_in_burst() -> u32 {
+    1000
 }
 
 fn default_rate() -> u32 {
@@ -162,6 +229,8 @@ impl Default for Limits {
             searches_per_second: default_rate(),
             burst: default_burst(),
             request_timeout: default_request_timeout(),
+            sign_ins_per_second: default_sign_ins(),
+            sign_in_burst: default_sign_in_burst(),
         }
     }
 }
@@ -172,9 +241,15 @@ pub struct TenantSection {
     /// The Entra tenant id (`tid`).
     pub id: String,
     pub name: String,
-    pub dialing: DialingParams,
+    /// How the tenant's numbers are read (serve, directory).
+    #[serde(default)]
+    pub dialing: Option<DialingParams>,
+    /// Where its contacts come from (serve, directory).
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// `sha256:<hex>` of each credential its directories link with (cloud).
+    #[serde(default)]
+    pub directory_credentials: Vec<String>,
 }
 
 impl ConfigFile {
@@ -197,10 +272,25 @@ impl ConfigFile {
         toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
     }
 
+    /// The role a file is written for: a `[link]` section is a directory's, sources make it
+    /// `serve`'s, otherwise it is the cloud's.
+    pub fn role(&self) -> Role {
+        if self.link.is_some() {
+            Role::Directory
+        } else if self.tenants.iter().any(|t| !t.sources.is_empty()) {
+            Role::Serve
+        } else {
+            Role::Cloud
+        }
+    }
+
     /// Relative paths in a configuration file mean relative to that file, not to whatever
     /// folder the service happened to be started from.
     fn resolve_paths(&mut self, base: &Path) {
         resolve_path(&mut self.server.data_dir, base);
+        if let Some(file) = self.link.as_mut().and_then(|l| l.credential_file.as_mut()) {
+            resolve_path(file, base);
+        }
         for path in [&mut self.server.tab_dir, &mut self.server.cache_secret_file]
             .into_iter()
             .flatten()

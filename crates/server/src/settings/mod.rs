@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use file::{ConfigFile, Limits, Mode};
+pub use file::{ConfigFile, Limits, Mode, Role};
 pub use kontakt_directory::check::SettingProblem;
 use kontakt_directory::phone::DialingParams;
 use kontakt_directory::sources::demo::DemoSource;
@@ -40,11 +40,14 @@ pub enum ConfigError {
     Invalid(Vec<SettingProblem>),
     #[error("cannot create a temporary data folder: {0}")]
     Scratch(#[source] std::io::Error),
+    #[error("link.credential_env: the environment variable {0} is not set")]
+    Credential(String),
 }
 
 /// What the server runs with, every value final.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    pub role: Role,
     pub production: bool,
     pub listen: SocketAddr,
     /// Users reach the service over HTTPS: answers carry HSTS.
@@ -61,7 +64,29 @@ pub struct Settings {
     /// What the sign-in window asks Entra for consent to (absent in demo mode).
     pub consent: Option<Consent>,
     pub limits: Limits,
+    /// Demo mode (`[demo] enabled`).
+    pub demo: bool,
     pub tenants: Vec<TenantSettings>,
+    /// The directory's link to its cloud.
+    pub link: Option<LinkSettings>,
+}
+
+#[derive(Clone)]
+pub struct LinkSettings {
+    /// The cloud's address, without a trailing slash.
+    pub cloud: String,
+    /// The credential, read from its file or variable once.
+    pub credential: String,
+    pub ping: Duration,
+}
+
+impl std::fmt::Debug for LinkSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkSettings")
+            .field("cloud", &self.cloud)
+            .field("ping", &self.ping)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where users' device-cache keys come from.
@@ -79,11 +104,13 @@ pub enum SignIn {
     /// This server's own demo key set, fetched over HTTP like Microsoft's; the audiences
     /// name the address it listens on, known once it is bound.
     Demo,
-    Entra(Entra),
+    /// An issuer's published keys: Microsoft Entra's, or — for a directory linked to a demo
+    /// cloud — that cloud's demo key set.
+    Issuer(Issuer),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entra {
+pub struct Issuer {
     pub jwks_url: String,
     /// Accepted `aud` values: the client id and the Application ID URI.
     pub audiences: Vec<String>,
@@ -106,18 +133,73 @@ pub struct TenantSettings {
     pub name: String,
     /// How the tenant appears in logs and metrics: a hash, not its id.
     pub label: String,
-    pub dialing: DialingParams,
+    /// How its numbers are read, where its directory runs in this process (serve,
+    /// directory).
+    pub dialing: Option<DialingParams>,
     pub sources: Vec<Source>,
+    /// SHA-256 of each credential its directories may link with (cloud).
+    pub credentials: Vec<[u8; 32]>,
 }
 
 /// The cache secret of a demo without a data folder. Public on purpose: demo contacts are
 /// generated, and users of a demo keep their pinned contacts across restarts.
 const DEMO_CACHE_SECRET: &[u8] = b"kontakt demo: generated contacts only, not a secret";
 
+impl SignIn {
+    /// The validator for these tokens. Demo tokens are checked against this server's own
+    /// key set at `addr`, fetched over HTTP like Microsoft's: the same code path.
+    pub fn validator(&self, addr: Option<std::net::SocketAddr>) -> crate::auth::TokenValidator {
+        use crate::auth::{KeyStore, KeyStoreOptions, TokenValidator, ValidatorOptions};
+        let (keys, options) = match self {
+            SignIn::Demo => {
+                let addr =
+                    addr.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+                let host = if addr.ip().is_unspecified() {
+                    std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+                } else {
+                    addr
+                };
+                (
+                    KeyStoreOptions::new(format!("http://{host}/api/v1/dev/keys")),
+                    ValidatorOptions {
+                        audiences: vec![
+                            demo::CLIENT_ID.to_owned(),
+                            format!("api://{host}/{}", demo::CLIENT_ID),
+                        ],
+                        leeway: Duration::from_secs(60),
+                    },
+                )
+            }
+            SignIn::Issuer(issuer) => {
+                let mut keys = KeyStoreOptions::new(issuer.jwks_url.clone());
+                keys.min_refetch = issuer.min_key_refetch;
+                (
+                    keys,
+                    ValidatorOptions {
+                        audiences: issuer.audiences.clone(),
+                        leeway: issuer.leeway,
+                    },
+                )
+            }
+        };
+        TokenValidator::new(Arc::new(KeyStore::new(keys)), options)
+    }
+}
+
+impl CacheSecret {
+    /// The keys users' device caches are sealed with.
+    pub fn keys(&self) -> Result<crate::cache_key::CacheKeys, crate::cache_key::SecretError> {
+        match self {
+            CacheSecret::File(path) => crate::cache_key::CacheKeys::load_or_create(path),
+            CacheSecret::Public(secret) => Ok(crate::cache_key::CacheKeys::from_secret(secret)),
+        }
+    }
+}
+
 impl Settings {
-    /// Checks `file` (warnings are logged, errors refuse) and resolves it.
-    pub fn resolve(file: ConfigFile) -> Result<Settings, ConfigError> {
-        let problems = file.problems().into_vec();
+    /// Checks `file` for `role` (warnings are logged, errors refuse) and resolves it.
+    pub fn resolve(file: ConfigFile, role: Role) -> Result<Settings, ConfigError> {
+        let problems = file.problems(role).into_vec();
         for warning in problems.iter().filter(|p| p.warning) {
             tracing::warn!("configuration {warning}");
         }
@@ -131,7 +213,31 @@ impl Settings {
             demo,
             limits,
             tenants,
+            link,
         } = file;
+        let link = link
+            .map(|l| {
+                let credential = match (&l.credential_file, &l.credential_env) {
+                    (Some(path), _) => std::fs::read_to_string(path)
+                        .map_err(|source| ConfigError::Read {
+                            path: path.clone(),
+                            source,
+                        })?
+                        .trim()
+                        .to_owned(),
+                    (None, Some(var)) => std::env::var(var)
+                        .map_err(|_| ConfigError::Credential(var.clone()))?
+                        .trim()
+                        .to_owned(),
+                    (None, None) => crate::link::DEMO_CREDENTIAL.to_owned(),
+                };
+                Ok::<_, ConfigError>(LinkSettings {
+                    cloud: l.cloud.trim_end_matches('/').to_owned(),
+                    credential,
+                    ping: l.ping,
+                })
+            })
+            .transpose()?;
         let scratch = if server.data_dir.as_os_str().is_empty() {
             let dir = tempfile::Builder::new()
                 .prefix("kontakt-demo-")
@@ -160,8 +266,22 @@ impl Settings {
             application_id_uri: application_id_uri.clone(),
         });
         let sign_in = match auth {
+            // A directory linked to a demo cloud checks the tokens that cloud issues.
+            _ if demo.enabled && role == Role::Directory => {
+                let cloud = link.as_ref().map_or("", |l| l.cloud.as_str());
+                let host = url::host_of(cloud).unwrap_or_default();
+                SignIn::Issuer(Issuer {
+                    jwks_url: format!("{cloud}/api/v1/dev/keys"),
+                    audiences: vec![
+                        demo::CLIENT_ID.to_owned(),
+                        format!("api://{host}/{}", demo::CLIENT_ID),
+                    ],
+                    leeway: Duration::from_secs(60),
+                    min_key_refetch: Duration::from_secs(10),
+                })
+            }
             _ if demo.enabled => SignIn::Demo,
-            Some(a) => SignIn::Entra(Entra {
+            Some(a) => SignIn::Issuer(Issuer {
                 audiences: [Some(a.client_id.clone()), application_id_uri]
                     .into_iter()
                     .flatten()
@@ -173,6 +293,7 @@ impl Settings {
             None => unreachable!("checked: auth is present without demo"),
         };
         Ok(Settings {
+            role,
             production: server.mode == Mode::Production,
             listen: server.listen,
             hsts: server
@@ -187,6 +308,7 @@ impl Settings {
             sign_in,
             consent,
             limits,
+            demo: demo.enabled,
             tenants: tenants
                 .into_iter()
                 .map(|t| {
@@ -197,14 +319,29 @@ impl Settings {
                         name: t.name,
                         dialing: t.dialing,
                         sources: t.sources,
+                        credentials: t
+                            .directory_credentials
+                            .iter()
+                            .filter_map(|c| crate::link::credential_hash(c))
+                            .collect(),
                     }
                 })
                 .collect(),
+            link,
         })
     }
 
+    /// Demo sign-in: this server issues demo tokens, or (a directory) checks those of a
+    /// demo cloud.
     pub fn demo_enabled(&self) -> bool {
-        self.sign_in == SignIn::Demo
+        self.demo
+    }
+
+    /// The throwaway demo (demo mode with a temporary data folder): its secrets are public
+    /// and fixed, so a restarted demo — or a second demo directory — is the same directory
+    /// to a tab that has already pinned its key and sealed favourites with its cache key.
+    pub fn throwaway_demo(&self) -> bool {
+        matches!(self.cache_secret, CacheSecret::Public(_))
     }
 }
 
@@ -212,12 +349,6 @@ impl ConfigFile {
     /// What `kontakt serve --demo` runs with: one demo tenant with `size` generated
     /// contacts, development mode, snapshots in a temporary folder.
     pub fn demo(size: usize, seed: u64) -> ConfigFile {
-        let source = Source {
-            id: kontakt_directory::demo::SOURCE_ID.to_owned(),
-            name: kontakt_directory::demo::SOURCE_NAME.to_owned(),
-            refresh: Duration::from_secs(24 * 3600),
-            kind: SourceKind::Demo(DemoSource { size, seed }),
-        };
         ConfigFile {
             server: file::ServerSection {
                 mode: Mode::Development,
@@ -228,13 +359,61 @@ impl ConfigFile {
             auth: None,
             demo: file::DemoSection { enabled: true },
             limits: Limits::default(),
-            tenants: vec![file::TenantSection {
-                id: demo::TENANT_ID.to_owned(),
-                name: demo::TENANT_NAME.to_owned(),
-                dialing: kontakt_directory::demo::dialing(),
-                sources: vec![source],
-            }],
+            tenants: vec![demo_tenant(Some((size, seed)))],
+            link: None,
         }
+    }
+
+    /// What `kontakt cloud --demo` runs with: the demo tenant registered, with the demo
+    /// credential for its directory; no sources.
+    pub fn demo_cloud() -> ConfigFile {
+        ConfigFile {
+            tenants: vec![demo_tenant(None)],
+            ..ConfigFile::demo(0, 0)
+        }
+    }
+
+    /// What `kontakt directory --demo --cloud URL` runs with: the demo directory, linked to
+    /// a demo cloud with the demo credential.
+    pub fn demo_directory(cloud: &str, size: usize, seed: u64) -> ConfigFile {
+        ConfigFile {
+            link: Some(file::LinkSection {
+                cloud: cloud.to_owned(),
+                credential_file: None,
+                credential_env: None,
+                ping: Duration::from_secs(20),
+            }),
+            ..ConfigFile::demo(size, seed)
+        }
+    }
+}
+
+/// The demo tenant: with its generated directory when `contacts` says how many, else as
+/// the cloud knows it (a credential for its directory, nothing else).
+fn demo_tenant(contacts: Option<(usize, u64)>) -> file::TenantSection {
+    let (dialing, sources, directory_credentials) = match contacts {
+        Some((size, seed)) => (
+            Some(kontakt_directory::demo::dialing()),
+            vec![Source {
+                id: kontakt_directory::demo::SOURCE_ID.to_owned(),
+                name: kontakt_directory::demo::SOURCE_NAME.to_owned(),
+                refresh: Duration::from_secs(24 * 3600),
+                kind: SourceKind::Demo(DemoSource { size, seed }),
+            }],
+            Vec::new(),
+        ),
+        None => (
+            None,
+            Vec::new(),
+            vec![crate::link::credential_line(crate::link::DEMO_CREDENTIAL)],
+        ),
+    };
+    file::TenantSection {
+        id: demo::TENANT_ID.to_owned(),
+        name: demo::TENANT_NAME.to_owned(),
+        dialing,
+        sources,
+        directory_credentials,
     }
 }
 

@@ -28,7 +28,7 @@ const GOOD: &str = r#"
 
 fn problems(text: &str) -> Vec<String> {
     let file = ConfigFile::parse(text).unwrap();
-    file.problems()
+    file.problems(Role::Serve)
         .into_vec()
         .iter()
         .map(ToString::to_string)
@@ -38,8 +38,8 @@ fn problems(text: &str) -> Vec<String> {
 #[test]
 fn a_good_configuration_has_no_problems_and_derives_the_audiences() {
     assert_eq!(problems(GOOD), Vec::<String>::new());
-    let settings = Settings::resolve(ConfigFile::parse(GOOD).unwrap()).unwrap();
-    let SignIn::Entra(entra) = &settings.sign_in else {
+    let settings = Settings::resolve(ConfigFile::parse(GOOD).unwrap(), Role::Serve).unwrap();
+    let SignIn::Issuer(entra) = &settings.sign_in else {
         panic!("signs in with Entra");
     };
     assert_eq!(
@@ -166,7 +166,7 @@ fn relative_paths_are_relative_to_the_configuration_file() {
 
 #[test]
 fn resolving_decides_every_derived_value_once() {
-    let settings = Settings::resolve(ConfigFile::parse(GOOD).unwrap()).unwrap();
+    let settings = Settings::resolve(ConfigFile::parse(GOOD).unwrap(), Role::Serve).unwrap();
     assert!(settings.production && settings.hsts);
     assert_eq!(
         settings.cache_secret,
@@ -181,7 +181,7 @@ fn resolving_decides_every_derived_value_once() {
         Some("api://contacts.example.com/5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f")
     );
 
-    let demo = Settings::resolve(ConfigFile::demo(10, 1)).unwrap();
+    let demo = Settings::resolve(ConfigFile::demo(10, 1), Role::Serve).unwrap();
     assert!(demo.demo_enabled() && !demo.production && !demo.hsts);
     assert!(demo.scratch.is_some() && demo.data_dir.is_dir());
     assert!(matches!(demo.cache_secret, CacheSecret::Public(_)));
@@ -190,9 +190,12 @@ fn resolving_decides_every_derived_value_once() {
 
 #[test]
 fn an_invalid_configuration_is_refused_with_every_error() {
-    let err = Settings::resolve(ConfigFile::parse("[demo]\nenabled = true").unwrap())
-        .unwrap_err()
-        .to_string();
+    let err = Settings::resolve(
+        ConfigFile::parse("[demo]\nenabled = true").unwrap(),
+        Role::Serve,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.starts_with("the configuration has 3 errors"), "{err}");
     assert!(
         err.contains("error: demo.enabled:") && err.contains("error: tenants:"),
@@ -212,5 +215,140 @@ fn public_url_and_package_host_follow_one_rule() {
             .iter()
             .any(|p| p.starts_with("error: server.public_url:") && p.contains("has a port")),
         "{found:?}"
+    );
+}
+
+const CLOUD: &str = r#"
+    [server]
+    public_url = "https://contacts.example.com"
+    data_dir = "/tmp/kontakt-test"
+
+    [auth]
+    client_id = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
+
+    [[tenants]]
+    id = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34"
+    name = "Contoso"
+    directory_credentials = ["sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]
+"#;
+
+const DIRECTORY: &str = r#"
+    [server]
+    data_dir = "/tmp/kontakt-test"
+
+    [auth]
+    client_id = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
+    application_id_uri = "api://contacts.example.com/5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
+
+    [link]
+    cloud = "https://contacts.example.com"
+    credential_env = "KONTAKT_TEST_CREDENTIAL_THAT_IS_SET"
+
+    [[tenants]]
+    id = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34"
+    name = "Contoso"
+    dialing = { country = "DE", area_code = "89" }
+
+    [[tenants.sources]]
+    type = "csv"
+    id = "crm"
+    name = "CRM"
+    path = "/srv/crm.csv"
+"#;
+
+fn problems_as(role: Role, text: &str) -> Vec<String> {
+    ConfigFile::parse(text)
+        .unwrap()
+        .problems(role)
+        .into_vec()
+        .iter()
+        .filter(|p| !p.warning)
+        .map(|p| format!("{}: {}", p.key, p.message))
+        .collect()
+}
+
+#[test]
+fn each_role_reads_its_own_configuration_and_names_what_belongs_elsewhere() {
+    // SAFETY: set before any thread of this test reads it; no other test uses the name.
+    unsafe { std::env::set_var("KONTAKT_TEST_CREDENTIAL_THAT_IS_SET", "secret") };
+    assert_eq!(problems_as(Role::Cloud, CLOUD), Vec::<String>::new());
+    assert_eq!(
+        problems_as(Role::Directory, DIRECTORY),
+        Vec::<String>::new()
+    );
+    assert_eq!(ConfigFile::parse(CLOUD).unwrap().role(), Role::Cloud);
+    assert_eq!(
+        ConfigFile::parse(DIRECTORY).unwrap().role(),
+        Role::Directory
+    );
+    assert_eq!(ConfigFile::parse(GOOD).unwrap().role(), Role::Serve);
+    let directory =
+        Settings::resolve(ConfigFile::parse(DIRECTORY).unwrap(), Role::Directory).unwrap();
+    let link = directory.link.unwrap();
+    assert_eq!(link.cloud, "https://contacts.example.com");
+    assert_eq!(link.credential, "secret");
+    assert!(
+        !format!("{link:?}").contains("secret"),
+        "the credential is not printed"
+    );
+
+    // The cloud reads no sources; its tenants need a credential, never the demo's.
+    let cloud_with_sources = format!("{CLOUD}\n    dialing = {{ country = \"DE\" }}\n");
+    assert!(problems_as(Role::Cloud, &cloud_with_sources)[0].starts_with("tenants[0].sources:"));
+    let demo_line = crate::link::credential_line(crate::link::DEMO_CREDENTIAL);
+    let cloud_with_demo = CLOUD.replace(
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        &demo_line,
+    );
+    assert_eq!(
+        problems_as(Role::Cloud, &cloud_with_demo),
+        [
+            "tenants[0].directory_credentials[0]: is the demo credential, which is public: make one with `kontakt directory new-credential`"
+        ]
+    );
+    let cloud_with_secret = CLOUD.replace(
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "the-credential-itself",
+    );
+    assert!(
+        problems_as(Role::Cloud, &cloud_with_secret)[0].contains("never the credential itself")
+    );
+    let cloud_without = CLOUD.replace(
+        "directory_credentials = [\"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"]",
+        "",
+    );
+    assert!(
+        problems_as(Role::Cloud, &cloud_without)[0]
+            .starts_with("tenants[0].directory_credentials: no credential")
+    );
+
+    // A directory links over https to one organisation's cloud, with a credential.
+    assert!(problems_as(Role::Directory, GOOD)[0].starts_with("link: missing"));
+    let plain = DIRECTORY.replace(
+        "https://contacts.example.com",
+        "http://contacts.example.com",
+    );
+    assert!(problems_as(Role::Directory, &plain)[0].contains("must be an https:// address"));
+    let two = format!(
+        "{DIRECTORY}\n[[tenants]]\nid = \"b3b4c5d6-0000-4000-8000-000000000001\"\nname = \"Other\"\ndialing = {{ country = \"DE\" }}\n[[tenants.sources]]\ntype = \"csv\"\nid = \"x\"\nname = \"X\"\npath = \"/x.csv\"\n"
+    );
+    assert!(
+        problems_as(Role::Directory, &two)
+            .iter()
+            .any(|p| p.starts_with("tenants: a directory serves one organisation"))
+    );
+    let no_credential = DIRECTORY.replace(
+        "credential_env = \"KONTAKT_TEST_CREDENTIAL_THAT_IS_SET\"",
+        "",
+    );
+    assert!(
+        problems_as(Role::Directory, &no_credential)[0]
+            .starts_with("link.credential_file: missing")
+    );
+    // And [link] means nothing to the other roles.
+    assert!(
+        problems_as(Role::Serve, DIRECTORY)
+            .iter()
+            .any(|p| p.starts_with("link: only a directory links"))
     );
 }

@@ -4,6 +4,10 @@
 
 #![allow(dead_code)]
 
+pub mod roles;
+pub mod sealed;
+pub mod tap;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -14,7 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use kontakt_server::AppState;
-use kontakt_server::settings::{ConfigFile, Settings};
+use kontakt_server::settings::{ConfigFile, Role, Settings};
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
@@ -203,7 +207,7 @@ pub async fn start_with(server_extra: &str, extra: &str) -> Server {
         b = tenant(TENANT_B, "Bravo", "30", &source_dir.path().join("b.csv")),
     );
     let file = ConfigFile::parse(&config).unwrap();
-    let settings = Settings::resolve(file).unwrap();
+    let settings = Settings::resolve(file, Role::Serve).unwrap();
     let state = AppState::open(&settings, settings.listen).await.unwrap();
     Server {
         app: kontakt_server::app(state),

@@ -1,0 +1,150 @@
+//! The link between a tenant's directory and the cloud: one WebSocket the directory dials
+//! out on (`/api/v1/link`, over TLS on 443 in production), carrying many requests at once,
+//! each with an id. What crosses it is sealed between the tab and the directory: the
+//! cloud sees a tenant, sizes and timings, never a query or a contact.
+//!
+//! This module is what both ends share: the frames, their size limits and the directory's
+//! credential. The cloud's end is `crate::relay`, the directory's `crate::onprem`.
+
+use kontakt_api::{DirectoryKey, SealedRequest};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Where directories connect.
+pub const LINK_PATH: &str = "/api/v1/link";
+/// The tenant a directory links for, sent with its credential.
+pub const TENANT_HEADER: &str = "kontakt-tenant";
+/// Largest frame the cloud accepts from a directory (an answer of 100 contacts is ~100 KB).
+pub const MAX_FROM_DIRECTORY: usize = 4 * 1024 * 1024;
+/// Largest frame a directory accepts from the cloud (a sealed request is under 2 KB).
+pub const MAX_FROM_CLOUD: usize = 64 * 1024;
+
+/// The demo tenant's directory credential: public, accepted only in development mode.
+pub const DEMO_CREDENTIAL: &str = "kontakt-demo-directory-credential-not-a-secret";
+
+/// From a directory to the cloud.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToCloud {
+    /// First on every link: who is linking and the key tabs are to seal to.
+    Hello {
+        tenant: String,
+        key: DirectoryKey,
+        version: String,
+    },
+    /// The directory's key changed (`kontakt directory rotate-key`).
+    Key(DirectoryKey),
+    Answer {
+        id: u64,
+        sealed: String,
+    },
+    Refused {
+        id: u64,
+        reason: Refusal,
+    },
+}
+
+/// From the cloud to a directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToDirectory {
+    Request {
+        id: u64,
+        request: SealedRequest,
+        admission: Admission,
+    },
+}
+
+/// How the cloud let a request through: with a relay ticket the directory signed, or
+/// without one — then the directory answers it only if it asks to sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Admission {
+    Ticket,
+    SignInOnly,
+}
+
+/// Why a directory did not answer a request: said in the clear, so it says nothing about
+/// what the request asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Sealed to a key this directory does not hold (any more).
+    KeyChanged,
+    /// Not a sealed request, or one that does not open.
+    Malformed,
+    /// Answered before, or too old.
+    Replayed,
+}
+
+/// A new credential for a directory: 32 random bytes, base64url.
+pub fn new_credential() -> String {
+    let bytes: [u8; 32] = rand::random();
+    kontakt_seal::encode(&bytes)
+}
+
+/// How the cloud's configuration names a credential: `sha256:` and 64 hex digits.
+pub fn credential_line(credential: &str) -> String {
+    let digest = Sha256::digest(credential.trim().as_bytes());
+    format!("sha256:{}", hex(&digest))
+}
+
+/// The digest in a `sha256:…` line, or `None` when the line is not one.
+pub fn credential_hash(line: &str) -> Option<[u8; 32]> {
+    let hex_digits = line.trim().strip_prefix("sha256:")?;
+    if hex_digits.len() != 64 || !hex_digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex_digits[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Whether `credential` is one of `hashes`, compared in constant time.
+pub fn credential_matches(credential: &str, hashes: &[[u8; 32]]) -> bool {
+    let digest: [u8; 32] = Sha256::digest(credential.trim().as_bytes()).into();
+    hashes.iter().fold(false, |found, hash| {
+        let same = hash
+            .iter()
+            .zip(digest.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+        found | same
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credential_is_stored_and_checked_only_as_its_hash() {
+        let credential = new_credential();
+        assert_eq!(credential.len(), 43);
+        let line = credential_line(&credential);
+        assert!(line.starts_with("sha256:") && !line.contains(&credential));
+        let hash = credential_hash(&line).unwrap();
+        assert!(credential_matches(&credential, &[hash]));
+        assert!(credential_matches(&format!(" {credential}\n"), &[hash]));
+        assert!(!credential_matches(&new_credential(), &[hash]));
+        assert!(credential_hash("sha256:xyz").is_none());
+        assert!(credential_hash(&credential).is_none());
+    }
+
+    #[test]
+    fn frames_are_plain_json() {
+        let frame = ToCloud::Refused {
+            id: 7,
+            reason: Refusal::KeyChanged,
+        };
+        let text = serde_json::to_string(&frame).unwrap();
+        assert_eq!(text, r#"{"refused":{"id":7,"reason":"key_changed"}}"#);
+        assert_eq!(serde_json::from_str::<ToCloud>(&text).unwrap(), frame);
+    }
+}

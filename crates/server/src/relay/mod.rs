@@ -1,0 +1,345 @@
+//! The cloud's side of the links: which directories are linked for which tenant right now,
+//! which key each holds, and relaying a sealed request to one of them.
+//!
+//! A link is anything that answers sealed requests: a directory's WebSocket ([`ws`]), or —
+//! in `kontakt serve` — the tenant's directory in the same process. The relay never opens
+//! what it passes on.
+
+pub mod tickets;
+pub mod ws;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use kontakt_api::{DirectoryKey, SealedRequest};
+use kontakt_seal::PublicKey;
+
+use crate::link::{Admission, Refusal};
+
+/// What a directory made of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Relayed {
+    /// The sealed answer, base64url.
+    Answer(String),
+    Refused(Refusal),
+}
+
+/// The link went away before the answer came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkGone;
+
+pub type Relaying = Pin<Box<dyn Future<Output = Result<Relayed, LinkGone>> + Send>>;
+
+/// One linked directory instance.
+pub trait Link: Send + Sync {
+    fn relay(&self, request: SealedRequest, admission: Admission) -> Relaying;
+}
+
+/// Why the cloud could not get an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RelayError {
+    #[error("the organisation's directory is not connected")]
+    Offline,
+    #[error("the request is sealed to a key the directory no longer holds")]
+    KeyChanged,
+    #[error("the directory did not answer in time")]
+    Timeout,
+}
+
+struct Linked {
+    id: u64,
+    key: DirectoryKey,
+    /// The key and the keys it replaced, parsed once: relay tickets signed by any of them
+    /// are honoured.
+    signers: Vec<PublicKey>,
+    link: Arc<dyn Link>,
+}
+
+/// `key` and every key its endorsements name, as keys.
+fn signers(key: &DirectoryKey) -> Vec<PublicKey> {
+    std::iter::once(&key.key)
+        .chain(key.endorsements.iter().map(|e| &e.previous))
+        .filter_map(|text| PublicKey::from_text(text).ok())
+        .collect()
+}
+
+/// Every live link, by tenant.
+#[derive(Default)]
+pub struct Links {
+    tenants: RwLock<HashMap<String, Vec<Linked>>>,
+    next: AtomicU64,
+    /// Counts changes of any link or key: what was checked against the keys before a
+    /// change is checked again.
+    generation: AtomicU64,
+}
+
+/// Removes its link from the registry when dropped (the link's connection ended).
+pub struct Registration {
+    links: Arc<Links>,
+    tenant: String,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.links.generation.fetch_add(1, Ordering::Relaxed);
+        let mut tenants = self.links.tenants.write().expect("poisoned");
+        if let Some(linked) = tenants.get_mut(&self.tenant) {
+            linked.retain(|l| l.id != self.id);
+            if linked.is_empty() {
+                tenants.remove(&self.tenant);
+            }
+        }
+    }
+}
+
+impl Registration {
+    /// The directory behind this link rotated its key.
+    pub fn set_key(&self, key: DirectoryKey) {
+        self.links.generation.fetch_add(1, Ordering::Relaxed);
+        let mut tenants = self.links.tenants.write().expect("poisoned");
+        if let Some(l) = tenants
+            .get_mut(&self.tenant)
+            .and_then(|linked| linked.iter_mut().find(|l| l.id == self.id))
+        {
+            l.signers = signers(&key);
+            l.key = key;
+        }
+    }
+}
+
+impl Links {
+    pub fn add(
+        self: &Arc<Self>,
+        tenant: &str,
+        key: DirectoryKey,
+        link: Arc<dyn Link>,
+    ) -> Registration {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.tenants
+            .write()
+            .expect("poisoned")
+            .entry(tenant.to_owned())
+            .or_default()
+            .push(Linked {
+                id,
+                signers: signers(&key),
+                key,
+                link,
+            });
+        Registration {
+            links: Arc::clone(self),
+            tenant: tenant.to_owned(),
+            id,
+        }
+    }
+
+    /// Changes so far to any link or key.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// How many directory instances of `tenant` are linked.
+    pub fn count(&self, tenant: &str) -> usize {
+        self.tenants
+            .read()
+            .expect("poisoned")
+            .get(tenant)
+            .map_or(0, Vec::len)
+    }
+
+    /// Linked instances per tenant, for the metrics.
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        self.tenants
+            .read()
+            .expect("poisoned")
+            .iter()
+            .map(|(t, l)| (t.clone(), l.len()))
+            .collect()
+    }
+
+    /// The key tabs are to seal to: the newest any linked instance holds (the one furthest
+    /// along the rotations; of equals, the one linked first, so an instance linking later
+    /// does not change what tabs are told).
+    pub fn key(&self, tenant: &str) -> Option<DirectoryKey> {
+        let tenants = self.tenants.read().expect("poisoned");
+        tenants
+            .get(tenant)?
+            .iter()
+            .rev()
+            .max_by_key(|l| l.key.endorsements.len())
+            .map(|l| l.key.clone())
+    }
+
+    /// The keys whose relay tickets `tenant`'s directories honour.
+    pub fn ticket_signers(&self, tenant: &str) -> Vec<PublicKey> {
+        let tenants = self.tenants.read().expect("poisoned");
+        let mut keys: Vec<PublicKey> = Vec::new();
+        for key in tenants
+            .get(tenant)
+            .into_iter()
+            .flatten()
+            .flat_map(|l| &l.signers)
+        {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
+
+    /// Relays `request` to an instance of `tenant` holding the key it is sealed to; when
+    /// that instance's link drops meanwhile, once more to another.
+    pub async fn relay(
+        &self,
+        tenant: &str,
+        request: SealedRequest,
+        admission: Admission,
+        deadline: Duration,
+    ) -> Result<Relayed, RelayError> {
+        let candidates: Vec<Arc<dyn Link>> = {
+            let tenants = self.tenants.read().expect("poisoned");
+            let Some(linked) = tenants.get(tenant) else {
+                return Err(RelayError::Offline);
+            };
+            let matching: Vec<Arc<dyn Link>> = linked
+                .iter()
+                .filter(|l| l.key.fingerprint == request.key)
+                .map(|l| Arc::clone(&l.link))
+                .collect();
+            if matching.is_empty() {
+                return Err(RelayError::KeyChanged);
+            }
+            // Spread requests over the instances, starting somewhere new each time.
+            let start = self.next.fetch_add(1, Ordering::Relaxed) as usize % matching.len();
+            matching
+                .iter()
+                .cycle()
+                .skip(start)
+                .take(matching.len().min(2))
+                .cloned()
+                .collect()
+        };
+        let attempt = async {
+            for link in candidates {
+                if let Ok(relayed) = link.relay(request.clone(), admission).await {
+                    return Ok(relayed);
+                }
+            }
+            Err(RelayError::Offline)
+        };
+        tokio::time::timeout(deadline, attempt)
+            .await
+            .unwrap_or(Err(RelayError::Timeout))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed(Result<Relayed, LinkGone>);
+
+    impl Link for Fixed {
+        fn relay(&self, _: SealedRequest, _: Admission) -> Relaying {
+            let answer = self.0.clone();
+            Box::pin(async move { answer })
+        }
+    }
+
+    struct Silent;
+
+    impl Link for Silent {
+        fn relay(&self, _: SealedRequest, _: Admission) -> Relaying {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    fn key(fingerprint: &str, rotations: usize) -> DirectoryKey {
+        DirectoryKey {
+            tenant_id: "t".into(),
+            key: "k".into(),
+            fingerprint: fingerprint.into(),
+            endorsements: (0..rotations)
+                .map(|_| kontakt_api::KeyEndorsement {
+                    previous: String::new(),
+                    next: String::new(),
+                    signature: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn request(fingerprint: &str) -> SealedRequest {
+        SealedRequest {
+            key: fingerprint.into(),
+            enc: String::new(),
+            ciphertext: String::new(),
+        }
+    }
+
+    const SOON: Duration = Duration::from_millis(200);
+
+    #[tokio::test]
+    async fn requests_go_to_an_instance_with_their_key_and_survive_one_lost_link() {
+        let links = Arc::new(Links::default());
+        assert_eq!(
+            links
+                .relay("t", request("a"), Admission::Ticket, SOON)
+                .await,
+            Err(RelayError::Offline)
+        );
+        let gone = links.add("t", key("a", 0), Arc::new(Fixed(Err(LinkGone))));
+        let good = links.add(
+            "t",
+            key("a", 0),
+            Arc::new(Fixed(Ok(Relayed::Answer("sealed".into())))),
+        );
+        for _ in 0..4 {
+            assert_eq!(
+                links
+                    .relay("t", request("a"), Admission::Ticket, SOON)
+                    .await,
+                Ok(Relayed::Answer("sealed".into()))
+            );
+        }
+        assert_eq!(
+            links
+                .relay("t", request("b"), Admission::Ticket, SOON)
+                .await,
+            Err(RelayError::KeyChanged)
+        );
+        assert_eq!(links.count("t"), 2);
+        drop(good);
+        assert_eq!(
+            links
+                .relay("t", request("a"), Admission::Ticket, SOON)
+                .await,
+            Err(RelayError::Offline)
+        );
+        drop(gone);
+        assert_eq!(links.count("t"), 0);
+        assert!(links.key("t").is_none());
+    }
+
+    #[tokio::test]
+    async fn the_newest_key_is_published_and_a_silent_directory_times_out() {
+        let links = Arc::new(Links::default());
+        let _old = links.add("t", key("old", 0), Arc::new(Silent));
+        let newer = links.add("t", key("new", 1), Arc::new(Silent));
+        assert_eq!(links.key("t").unwrap().fingerprint, "new");
+        assert_eq!(
+            links
+                .relay("t", request("old"), Admission::Ticket, SOON)
+                .await,
+            Err(RelayError::Timeout)
+        );
+        newer.set_key(key("newest", 2));
+        assert_eq!(links.key("t").unwrap().fingerprint, "newest");
+    }
+}

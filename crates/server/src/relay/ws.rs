@@ -1,0 +1,198 @@
+//! A directory's WebSocket, as the cloud holds it: the directory says hello with its key,
+//! then requests go out with ids and answers come back in any order. Pings keep it honest:
+//! a link that stays silent for three of them is closed, and its requests fail over.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use kontakt_api::{DirectoryKey, SealedRequest};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Link, LinkGone, Links, Relayed, Relaying};
+use crate::link::{Admission, ToCloud, ToDirectory};
+
+/// How long a new link has to say hello.
+const HELLO_WITHIN: Duration = Duration::from_secs(10);
+/// Requests waiting for one instance's answers at most; beyond, requests go to another
+/// instance (or fail as offline) instead of piling up behind one that stopped answering.
+const MAX_IN_FLIGHT: usize = 4096;
+
+struct Pending {
+    request: SealedRequest,
+    admission: Admission,
+    answer: oneshot::Sender<Relayed>,
+}
+
+struct WsLink {
+    requests: mpsc::Sender<Pending>,
+}
+
+impl Link for WsLink {
+    fn relay(&self, request: SealedRequest, admission: Admission) -> Relaying {
+        let requests = self.requests.clone();
+        Box::pin(async move {
+            let (answer, answered) = oneshot::channel();
+            requests
+                .send(Pending {
+                    request,
+                    admission,
+                    answer,
+                })
+                .await
+                .map_err(|_| LinkGone)?;
+            answered.await.map_err(|_| LinkGone)
+        })
+    }
+}
+
+/// Whether `key` is a usable key of `tenant` whose fingerprint is its own.
+pub fn valid_key(key: &DirectoryKey, tenant: &str) -> bool {
+    key.tenant_id.eq_ignore_ascii_case(tenant)
+        && kontakt_seal::PublicKey::from_text(&key.key)
+            .is_ok_and(|k| k.fingerprint() == key.fingerprint)
+}
+
+/// Why a link ended, for the log (never anything a request carried).
+#[derive(Debug)]
+enum Ended {
+    Closed,
+    Silent,
+    NoHello,
+    Protocol(&'static str),
+}
+
+/// Runs one directory's link for `tenant` (already authenticated) until it ends.
+pub async fn serve(
+    mut socket: WebSocket,
+    tenant: String,
+    label: String,
+    links: Arc<Links>,
+    ping: Duration,
+) {
+    let key = match hello(&mut socket, &tenant).await {
+        Ok(key) => key,
+        Err(ended) => {
+            tracing::warn!(tenant = %label, reason = ?ended, "directory link refused");
+            close(
+                &mut socket,
+                close_code::POLICY,
+                "say hello with your tenant's key first",
+            )
+            .await;
+            return;
+        }
+    };
+    if let Some(published) = links.key(&tenant)
+        && published.fingerprint != key.fingerprint
+        && published.endorsements.len() == key.endorsements.len()
+    {
+        // Tabs seal to one key; an instance with another answers none of their requests.
+        tracing::warn!(
+            tenant = %label,
+            "a directory instance linked with a different key than the others: copy directory.key and directory-key-chain.json from the first instance to every other"
+        );
+    }
+    let (requests, mut outgoing) = mpsc::channel::<Pending>(256);
+    let registration = links.add(&tenant, key, Arc::new(WsLink { requests }));
+    tracing::info!(tenant = %label, instances = links.count(&tenant), "directory linked");
+    let mut pending: HashMap<u64, oneshot::Sender<Relayed>> = HashMap::new();
+    let mut next_id: u64 = 1;
+    let mut pinger = tokio::time::interval(ping);
+    let mut heard = Instant::now();
+    let ended = loop {
+        tokio::select! {
+            Some(p) = outgoing.recv() => {
+                if pending.len() >= MAX_IN_FLIGHT {
+                    // Dropping the answer's sender tells the relay this link cannot take it.
+                    continue;
+                }
+                let id = next_id;
+                next_id += 1;
+                let frame = ToDirectory::Request {
+                    id,
+                    request: p.request,
+                    admission: p.admission,
+                };
+                let text = serde_json::to_string(&frame).expect("frames serialise");
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break Ended::Closed;
+                }
+                pending.insert(id, p.answer);
+            }
+            message = socket.recv() => {
+                heard = Instant::now();
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Binary(_))) => break Ended::Protocol("binary frame"),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break Ended::Closed,
+                };
+                match serde_json::from_str::<ToCloud>(&text) {
+                    Ok(ToCloud::Answer { id, sealed }) => {
+                        if let Some(answer) = pending.remove(&id) {
+                            let _ = answer.send(Relayed::Answer(sealed));
+                        }
+                    }
+                    Ok(ToCloud::Refused { id, reason }) => {
+                        if let Some(answer) = pending.remove(&id) {
+                            let _ = answer.send(Relayed::Refused(reason));
+                        }
+                    }
+                    Ok(ToCloud::Key(key)) if valid_key(&key, &tenant) => {
+                        tracing::info!(tenant = %label, "directory key rotated");
+                        registration.set_key(key);
+                    }
+                    Ok(ToCloud::Key(_)) => break Ended::Protocol("unusable key"),
+                    Ok(ToCloud::Hello { .. }) => break Ended::Protocol("second hello"),
+                    Err(_) => break Ended::Protocol("not a frame of the link protocol"),
+                }
+            }
+            _ = pinger.tick() => {
+                if heard.elapsed() > ping * 3 {
+                    break Ended::Silent;
+                }
+                // Requests whose tab gave up (the relay's deadline) wait for nothing.
+                pending.retain(|_, answer| !answer.is_closed());
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break Ended::Closed;
+                }
+            }
+        }
+    };
+    drop(registration);
+    // Waiting requests learn the link is gone and fail over.
+    drop(pending);
+    tracing::info!(tenant = %label, reason = ?ended, instances = links.count(&tenant), "directory link ended");
+    if let Ended::Protocol(what) = ended {
+        close(&mut socket, close_code::PROTOCOL, what).await;
+    }
+}
+
+async fn hello(socket: &mut WebSocket, tenant: &str) -> Result<DirectoryKey, Ended> {
+    let first = tokio::time::timeout(HELLO_WITHIN, socket.recv())
+        .await
+        .map_err(|_| Ended::NoHello)?;
+    let Some(Ok(Message::Text(text))) = first else {
+        return Err(Ended::NoHello);
+    };
+    match serde_json::from_str::<ToCloud>(&text) {
+        Ok(ToCloud::Hello { tenant: t, key, .. })
+            if t.eq_ignore_ascii_case(tenant) && valid_key(&key, tenant) =>
+        {
+            Ok(key)
+        }
+        Ok(ToCloud::Hello { .. }) => Err(Ended::Protocol("hello for another tenant or key")),
+        _ => Err(Ended::NoHello),
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}

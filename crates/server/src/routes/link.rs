@@ -1,0 +1,46 @@
+//! `GET /api/v1/link`: where directories dial in (WebSocket). A directory authenticates
+//! with its credential for one tenant; anything else is refused before the upgrade.
+
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::response::Response;
+
+use crate::link::{MAX_FROM_DIRECTORY, TENANT_HEADER, credential_matches};
+use crate::problem::ApiError;
+use crate::relay;
+use crate::state::SharedState;
+
+pub async fn accept(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let refused = || {
+        ApiError::Unauthorized(String::from(
+            "a directory links with its tenant id and credential",
+        ))
+    };
+    let tenant_id = headers
+        .get(TENANT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .ok_or_else(refused)?;
+    let credential = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(refused)?;
+    let tenant = state.tenants.get(&tenant_id).ok_or_else(refused)?;
+    // The same answer for an unknown tenant and a wrong credential: nothing to learn.
+    if !credential_matches(credential, &tenant.credentials) {
+        tracing::warn!(tenant = %tenant.label, "a directory link with a wrong credential was refused");
+        return Err(refused());
+    }
+    let (links, label, ping) = (state.links.clone(), tenant.label.clone(), state.link_ping);
+    Ok(upgrade
+        .max_message_size(MAX_FROM_DIRECTORY)
+        .max_frame_size(MAX_FROM_DIRECTORY)
+        .on_upgrade(move |socket| relay::ws::serve(socket, tenant_id, label, links, ping)))
+}
