@@ -9,6 +9,8 @@ mod contact;
 mod me;
 mod problem;
 mod sealed;
+#[cfg(feature = "seal")]
+mod sealing;
 mod search;
 mod sources;
 

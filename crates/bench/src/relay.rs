@@ -132,10 +132,7 @@ impl Target {
             .send(&prepared.body[..])?
             .body_mut()
             .read_json()?;
-        let plain = prepared
-            .reply
-            .open(&kontakt_seal::decode(&answer.sealed, "answer")?)?;
-        match serde_json::from_slice(&plain)? {
+        match Answer::open(&answer.sealed, &prepared.reply)? {
             Answer::Search(_) => Ok(()),
             other => anyhow::bail!("a search answered {other:?}"),
         }
@@ -146,26 +143,13 @@ impl Target {
         token: &str,
         op: Op,
     ) -> anyhow::Result<(SealedRequest, kontakt_seal::ResponseKey)> {
-        let mut nonce = [0; 16];
-        random(&mut nonce);
-        let inner = Inner {
-            token: token.to_owned(),
-            nonce: kontakt_seal::encode(&nonce),
-            sent_at_ms: now_ms(),
-            op,
-        };
-        let (sealed, reply) = kontakt_seal::seal_request(
+        let inner = Inner::new(token, op, now_ms(), &mut random);
+        Ok(SealedRequest::seal(
             &self.key,
             &self.tenant,
             &serde_json::to_vec(&inner)?,
             &mut random,
-        )?;
-        let body = SealedRequest {
-            key: self.key.fingerprint(),
-            enc: kontakt_seal::encode(&sealed.enc),
-            ciphertext: kontakt_seal::encode(&sealed.ciphertext),
-        };
-        Ok((body, reply))
+        )?)
     }
 
     /// Seals `op` for `token`, sends it (with `ticket`) and opens the answer.
@@ -187,8 +171,7 @@ impl Target {
             .send(serde_json::to_vec(&body)?)?
             .body_mut()
             .read_json()?;
-        let plain = reply.open(&kontakt_seal::decode(&answer.sealed, "answer")?)?;
-        Ok(serde_json::from_slice(&plain)?)
+        Ok(Answer::open(&answer.sealed, &reply)?)
     }
 
     fn plain_search(&self, agent: &ureq::Agent, user: &User, q: &str) -> anyhow::Result<()> {

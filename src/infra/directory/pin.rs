@@ -134,16 +134,7 @@ pub async fn accept(
             let chain: Vec<Endorsement> = offered
                 .endorsements
                 .iter()
-                .filter_map(|e| {
-                    Some(Endorsement {
-                        previous: PublicKey::from_text(&e.previous).ok()?,
-                        next: PublicKey::from_text(&e.next).ok()?,
-                        signature: kontakt_seal::decode(&e.signature, "signature")
-                            .ok()?
-                            .try_into()
-                            .ok()?,
-                    })
-                })
+                .filter_map(|e| e.parse().ok())
                 .collect();
             let from = PublicKey::from_text(&pinned.key)
                 .map_err(|_| refused(pinned.fingerprint.clone()))?;
@@ -167,24 +158,11 @@ pub async fn accept(
 mod browser_tests {
     use super::super::sealer::random;
     use super::*;
-    use kontakt_api::KeyEndorsement;
     use kontakt_seal::SecretKey;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn document(key: &SecretKey, chain: &[Endorsement]) -> DirectoryKey {
-        DirectoryKey {
-            tenant_id: "t".into(),
-            key: key.public().to_text(),
-            fingerprint: key.public().fingerprint(),
-            endorsements: chain
-                .iter()
-                .map(|e| KeyEndorsement {
-                    previous: e.previous.to_text(),
-                    next: e.next.to_text(),
-                    signature: kontakt_seal::encode(&e.signature),
-                })
-                .collect(),
-        }
+        DirectoryKey::new("t", &key.public(), chain)
     }
 
     #[wasm_bindgen_test]

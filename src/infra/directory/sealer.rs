@@ -23,7 +23,7 @@ pub fn random(buf: &mut [u8]) {
 #[derive(Clone)]
 pub struct Sealer {
     tenant: String,
-    key: Arc<Mutex<(PublicKey, String)>>,
+    key: Arc<Mutex<PublicKey>>,
     /// How far the directory's clock is ahead of this computer's (ms): requests carry the
     /// directory's time, so a computer whose clock runs wrong can still search.
     clock_offset_ms: Arc<AtomicI64>,
@@ -37,21 +37,19 @@ pub struct Sealed {
 
 impl Sealer {
     pub fn new(tenant: &str, key: PublicKey) -> Self {
-        let fingerprint = key.fingerprint();
         Sealer {
             tenant: tenant.to_ascii_lowercase(),
-            key: Arc::new(Mutex::new((key, fingerprint))),
+            key: Arc::new(Mutex::new(key)),
             clock_offset_ms: Arc::new(AtomicI64::new(0)),
         }
     }
 
     pub fn replace(&self, key: PublicKey) {
-        let fingerprint = key.fingerprint();
-        *self.key.lock().expect("single-threaded") = (key, fingerprint);
+        *self.key.lock().expect("single-threaded") = key;
     }
 
     pub fn fingerprint(&self) -> String {
-        self.key.lock().expect("single-threaded").1.clone()
+        self.key.lock().expect("single-threaded").fingerprint()
     }
 
     /// Takes the directory's time from an [`Answer::Clock`].
@@ -61,28 +59,16 @@ impl Sealer {
     }
 
     pub fn seal(&self, token: &str, op: Op) -> Sealed {
-        let mut nonce = [0; 16];
-        random(&mut nonce);
-        let inner = Inner {
-            token: token.to_owned(),
-            nonce: kontakt_seal::encode(&nonce),
-            sent_at_ms: (js_sys::Date::now() as i64)
-                .saturating_add(self.clock_offset_ms.load(Ordering::Relaxed))
-                .max(0) as u64,
-            op,
-        };
+        let sent_at_ms = (js_sys::Date::now() as i64)
+            .saturating_add(self.clock_offset_ms.load(Ordering::Relaxed))
+            .max(0) as u64;
+        let inner = Inner::new(token, op, sent_at_ms, &mut random);
         let plain = serde_json::to_vec(&inner).expect("requests serialise");
-        let (key, fingerprint) = self.key.lock().expect("single-threaded").clone();
-        let (sealed, reply) = kontakt_seal::seal_request(&key, &self.tenant, &plain, &mut random)
-            .expect("sealing to a checked key cannot fail");
-        Sealed {
-            body: kontakt_api::SealedRequest {
-                key: fingerprint,
-                enc: kontakt_seal::encode(&sealed.enc),
-                ciphertext: kontakt_seal::encode(&sealed.ciphertext),
-            },
-            reply,
-        }
+        let key = self.key.lock().expect("single-threaded").clone();
+        let (body, reply) =
+            kontakt_api::SealedRequest::seal(&key, &self.tenant, &plain, &mut random)
+                .expect("sealing to a checked key cannot fail");
+        Sealed { body, reply }
     }
 }
 
@@ -90,9 +76,7 @@ impl Sealed {
     /// The directory's answer, opened; `None` when it does not open (not from the
     /// directory this request was sealed to).
     pub fn open(&self, sealed: &str) -> Option<Answer> {
-        let bytes = kontakt_seal::decode(sealed, "answer").ok()?;
-        let plain = self.reply.open(&bytes).ok()?;
-        serde_json::from_slice(&plain).ok()
+        Answer::open(sealed, &self.reply).ok()
     }
 }
 
@@ -115,10 +99,7 @@ mod browser_tests {
             },
         );
         assert_eq!(sealed.body.key, directory.public().fingerprint());
-        let request = kontakt_seal::SealedRequest {
-            enc: kontakt_seal::decode(&sealed.body.enc, "enc").unwrap(),
-            ciphertext: kontakt_seal::decode(&sealed.body.ciphertext, "ct").unwrap(),
-        };
+        let request = sealed.body.to_sealed().unwrap();
         let (plain, reply) = kontakt_seal::open_request(&directory, "tenant-a", &request).unwrap();
         let inner: Inner = serde_json::from_slice(&plain).unwrap();
         assert_eq!(inner.token, "a-token");
@@ -129,8 +110,7 @@ mod browser_tests {
                 limit: 5
             }
         );
-        let answer = serde_json::to_vec(&Answer::Clock { now_ms: 7 }).unwrap();
-        let back = kontakt_seal::encode(&reply.seal(&answer, &mut random));
+        let back = Answer::Clock { now_ms: 7 }.seal(&reply, &mut random);
         assert_eq!(sealed.open(&back), Some(Answer::Clock { now_ms: 7 }));
         assert_eq!(sealed.open("garbage"), None);
     }

@@ -46,14 +46,8 @@ pub struct Keys {
 
 #[derive(Default, Serialize, Deserialize)]
 struct ChainFile {
-    endorsements: Vec<EndorsementText>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct EndorsementText {
-    previous: String,
-    next: String,
-    signature: String,
+    /// As tabs are given them (`GET …/directory-key`).
+    endorsements: Vec<KeyEndorsement>,
 }
 
 /// Where one tenant's key files are.
@@ -124,18 +118,10 @@ impl KeyFiles {
         let file: ChainFile =
             serde_json::from_slice(&bytes).map_err(|_| KeyError::Damaged { path: path.clone() })?;
         file.endorsements
-            .into_iter()
+            .iter()
             .map(|e| {
-                let damaged = || KeyError::Damaged { path: path.clone() };
-                let signature = kontakt_seal::decode(&e.signature, "signature")
-                    .ok()
-                    .and_then(|s| <[u8; 64]>::try_from(s).ok())
-                    .ok_or_else(damaged)?;
-                Ok(Endorsement {
-                    previous: PublicKey::from_text(&e.previous).map_err(|_| damaged())?,
-                    next: PublicKey::from_text(&e.next).map_err(|_| damaged())?,
-                    signature,
-                })
+                e.parse()
+                    .map_err(|_| KeyError::Damaged { path: path.clone() })
             })
             .collect()
     }
@@ -148,14 +134,7 @@ impl KeyFiles {
         let mut chain = keys.chain;
         chain.push(endorsement);
         let file = ChainFile {
-            endorsements: chain
-                .iter()
-                .map(|e| EndorsementText {
-                    previous: e.previous.to_text(),
-                    next: e.next.to_text(),
-                    signature: kontakt_seal::encode(&e.signature),
-                })
-                .collect(),
+            endorsements: chain.iter().map(KeyEndorsement::from).collect(),
         };
         let text = serde_json::to_vec_pretty(&file).expect("the chain serialises");
         replace(&self.chain(), &text)?;
@@ -181,21 +160,7 @@ impl Keys {
 
     /// What the cloud hands to tabs.
     pub fn document(&self, tenant: &str) -> DirectoryKey {
-        let public = self.current.public();
-        DirectoryKey {
-            tenant_id: tenant.to_owned(),
-            key: public.to_text(),
-            fingerprint: public.fingerprint(),
-            endorsements: self
-                .chain
-                .iter()
-                .map(|e| KeyEndorsement {
-                    previous: e.previous.to_text(),
-                    next: e.next.to_text(),
-                    signature: kontakt_seal::encode(&e.signature),
-                })
-                .collect(),
-        }
+        DirectoryKey::new(tenant, &self.current.public(), &self.chain)
     }
 
     /// The key a request sealed to `fingerprint` opens with.

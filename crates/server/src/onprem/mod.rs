@@ -221,11 +221,7 @@ impl Directory {
             .for_fingerprint(&request.key)
             .cloned()
             .ok_or(Refusal::KeyChanged)?;
-        let sealed = kontakt_seal::SealedRequest {
-            enc: kontakt_seal::decode(&request.enc, "enc").map_err(|_| Refusal::Malformed)?,
-            ciphertext: kontakt_seal::decode(&request.ciphertext, "ciphertext")
-                .map_err(|_| Refusal::Malformed)?,
-        };
+        let sealed = request.to_sealed().map_err(|_| Refusal::Malformed)?;
         let (plain, reply) = kontakt_seal::open_request(&secret, &self.tenant, &sealed)
             .map_err(|_| Refusal::Malformed)?;
         let answer = match serde_json::from_slice::<Inner>(&plain) {
@@ -234,10 +230,7 @@ impl Directory {
                 "the sealed request is not a request of this API: {e}"
             )))),
         };
-        let json = serde_json::to_vec(&answer).expect("answers serialise");
-        Ok(kontakt_seal::encode(
-            &reply.seal(&json, &mut |b| rand::fill(b)),
-        ))
+        Ok(answer.seal(&reply, &mut |b| rand::fill(b)))
     }
 
     async fn answer_inner(

@@ -29,27 +29,13 @@ pub fn now_ms() -> u64 {
 
 /// A request as the tab would write it, for `op`.
 pub fn inner(token: &str, op: Op) -> Inner {
-    let mut nonce = [0; 16];
-    random(&mut nonce);
-    Inner {
-        token: token.to_owned(),
-        nonce: kontakt_seal::encode(&nonce),
-        sent_at_ms: now_ms(),
-        op,
-    }
+    Inner::new(token, op, now_ms(), &mut random)
 }
 
 /// Seals `inner` (serialised as it is) to `key` for `tenant`.
 pub fn seal(key: &PublicKey, tenant: &str, plain: &[u8]) -> Prepared {
-    let (sealed, reply) = kontakt_seal::seal_request(key, tenant, plain, &mut random).unwrap();
-    Prepared {
-        body: SealedRequest {
-            key: key.fingerprint(),
-            enc: kontakt_seal::encode(&sealed.enc),
-            ciphertext: kontakt_seal::encode(&sealed.ciphertext),
-        },
-        reply,
-    }
+    let (body, reply) = SealedRequest::seal(key, tenant, plain, &mut random).unwrap();
+    Prepared { body, reply }
 }
 
 /// What came back for a sealed request.
@@ -174,12 +160,10 @@ impl SealedTab {
             return Outcome::Problem(status, body);
         }
         let answer: SealedAnswer = serde_json::from_value(body).unwrap();
-        let sealed = kontakt_seal::decode(&answer.sealed, "answer").unwrap();
-        let plain = prepared
-            .reply
-            .open(&sealed)
-            .expect("the answer opens with this request's key");
-        Outcome::Answer(serde_json::from_slice(&plain).unwrap())
+        Outcome::Answer(
+            Answer::open(&answer.sealed, &prepared.reply)
+                .expect("the answer opens with this request's key"),
+        )
     }
 
     pub async fn ask(&self, op: Op) -> Outcome {
