@@ -96,6 +96,13 @@ impl DirectoryKey {
             endorsements: chain.iter().map(KeyEndorsement::from).collect(),
         }
     }
+
+    /// The key, when it is one and its fingerprint is its own.
+    pub fn public_key(&self) -> Option<PublicKey> {
+        PublicKey::from_text(&self.key)
+            .ok()
+            .filter(|k| k.fingerprint() == self.fingerprint)
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +149,10 @@ mod tests {
         let endorsement = k0.endorse(&k1.public());
         let document = DirectoryKey::new("t", &k1.public(), std::slice::from_ref(&endorsement));
         assert_eq!(document.endorsements[0].parse(), Ok(endorsement));
+        assert_eq!(document.public_key(), Some(k1.public()));
+        let mut claimed = document.clone();
+        claimed.fingerprint = k0.public().fingerprint();
+        assert_eq!(claimed.public_key(), None);
         let mut bad = document.endorsements[0].clone();
         bad.signature.pop();
         assert!(bad.parse().is_err());

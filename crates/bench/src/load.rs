@@ -7,10 +7,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use crate::queries;
+use crate::{queries, service};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,15 +36,6 @@ pub struct Args {
     pub compressed: bool,
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         Command::new("wrk").arg("--version").output().is_ok(),
@@ -56,41 +47,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.server.display(),
         args.contacts
     );
-    let _server = Server(
-        Command::new(&args.server)
-            .args([
-                "serve",
-                "--demo",
-                "--demo-size",
-                &args.contacts.to_string(),
-                "--listen",
-            ])
-            .arg(format!("127.0.0.1:{}", args.port))
-            .env("KONTAKT_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
+    let _server = service::start(
+        &args.server,
+        &[
+            "serve",
+            "--demo",
+            "--demo-size",
+            &args.contacts.to_string(),
+            "--listen",
+            &format!("127.0.0.1:{}", args.port),
+        ],
+    )?;
     let agent = ureq::Agent::new_with_defaults();
-    let started = Instant::now();
-    while agent.get(format!("{base}/healthz")).call().is_err() {
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(300),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    service::wait_for(&agent, &format!("{base}/healthz"), Duration::from_secs(300))?;
     eprintln!("issuing {} user tokens", args.users);
     let tokens: Vec<String> = (0..args.users)
-        .map(|i| {
-            let body = format!(r#"{{"user_id": "{:08x}-0000-4000-8000-{:012x}"}}"#, i, i);
-            let reply: serde_json::Value = agent
-                .post(format!("{base}/api/v1/dev/token"))
-                .header("content-type", "application/json")
-                .send(body)?
-                .body_mut()
-                .read_json()?;
-            Ok(reply["token"].as_str().unwrap_or_default().to_owned())
-        })
+        .map(|i| service::demo_token(&agent, &base, i))
         .collect::<anyhow::Result<_>>()?;
     let log = queries::generate(args.contacts, 42, 100);
     let paths: Vec<String> = log

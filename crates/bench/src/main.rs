@@ -12,6 +12,7 @@ mod queries;
 mod rebuild;
 mod relay;
 mod report;
+mod service;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -12,7 +12,6 @@
 //! every answer, as the tab does.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,6 +20,7 @@ use kontakt_api::{Answer, Inner, Op, SealedAnswer, SealedRequest, TICKET_HEADER}
 use kontakt_seal::PublicKey;
 
 use crate::queries;
+use crate::service::{self, demo_token, wait_for};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,15 +45,6 @@ pub struct Args {
     pub rounds: usize,
     #[arg(long, default_value_t = 18190)]
     pub port: u16,
-}
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -238,30 +229,6 @@ fn requests<'a>(
     Ok(all)
 }
 
-fn wait_for(agent: &ureq::Agent, url: &str) -> anyhow::Result<()> {
-    let started = Instant::now();
-    while agent.get(url).call().is_err() {
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(600),
-            "{url} never answered"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    Ok(())
-}
-
-/// A demo token for user number `i` at `base`.
-fn demo_token(agent: &ureq::Agent, base: &str, i: usize) -> anyhow::Result<String> {
-    let body = format!(r#"{{"user_id": "{i:08x}-0000-4000-8000-{i:012x}"}}"#);
-    let reply: serde_json::Value = agent
-        .post(format!("{base}/api/v1/dev/token"))
-        .header("content-type", "application/json")
-        .send(body)?
-        .body_mut()
-        .read_json()?;
-    Ok(reply["token"].as_str().unwrap_or_default().to_owned())
-}
-
 /// The `tid` a token names (the tab reads it the same way, unchecked).
 fn tenant_of(token: &str) -> anyhow::Result<String> {
     let payload = token.split('.').nth(1).unwrap_or_default();
@@ -272,11 +239,14 @@ fn tenant_of(token: &str) -> anyhow::Result<String> {
 
 /// Signs in `users` users at `base`: a demo token each, then the sealed sign-in for a ticket.
 fn target(agent: &ureq::Agent, base: &str, users: usize) -> anyhow::Result<Target> {
-    wait_for(agent, &format!("{base}/healthz"))?;
+    // A million demo contacts take minutes to generate.
+    let limit = Duration::from_secs(600);
+    wait_for(agent, &format!("{base}/healthz"), limit)?;
     let tenant = tenant_of(&demo_token(agent, base, 0)?)?;
     wait_for(
         agent,
         &format!("{base}/api/v1/tenants/{tenant}/directory-key"),
+        limit,
     )?;
     let document: kontakt_api::DirectoryKey = agent
         .get(format!("{base}/api/v1/tenants/{tenant}/directory-key"))
@@ -406,15 +376,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (serve_port, cloud_port) = (args.port, args.port + 1);
-    let spawn = |role_args: Vec<String>| -> anyhow::Result<Process> {
-        Ok(Process(
-            Command::new(&args.server)
-                .args(role_args)
-                .env("KONTAKT_LOG", "warn")
-                .stdout(Stdio::null())
-                .spawn()?,
-        ))
-    };
+    let spawn = |role_args: Vec<String>| service::start(&args.server, &role_args);
     let size = args.contacts.to_string();
     eprintln!("starting serve, cloud and directory with {size} demo contacts");
     let _serve = spawn(

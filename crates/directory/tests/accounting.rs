@@ -3,10 +3,10 @@
 //! file holds is either imported or skipped with a reason, and every value left out of an
 //! imported contact is counted.
 
-use std::path::Path;
+mod common;
 
 use kontakt_api::Contact;
-use kontakt_directory::sources::{LoadReport, Source, email_address, is_phone_number};
+use kontakt_directory::sources::{LoadReport, email_address, is_phone_number};
 use proptest::prelude::*;
 
 /// What one generated record is.
@@ -195,25 +195,6 @@ fn effective(records: &[Record]) -> Vec<Record> {
         .collect()
 }
 
-fn load(kind: &str, path: &Path) -> (Vec<Contact>, LoadReport) {
-    let source: Source = toml::from_str(&format!(
-        "type = \"{kind}\"\nid = \"g\"\nname = \"Generated\"\npath = {:?}",
-        path.display().to_string()
-    ))
-    .unwrap();
-    let mut contacts = Vec::new();
-    let mut sink = |c: Contact| {
-        contacts.push(c);
-        Ok(())
-    };
-    let report = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(source.load(&mut sink))
-        .unwrap();
-    (contacts, report)
-}
-
 fn check(contacts: &[Contact], report: &LoadReport, want: &Expected) {
     assert_eq!(report.records, want.records, "records seen: {report:?}");
     assert_eq!(report.contacts + report.skipped, report.records);
@@ -245,7 +226,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("export.csv");
         std::fs::write(&path, encode(&csv(&records, eol), encoding)).unwrap();
-        let (contacts, report) = load("csv", &path);
+        let (contacts, report) = common::load_file("csv", &path);
         check(&contacts, &report, &expected(&records));
     }
 
@@ -259,7 +240,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("export.vcf");
         std::fs::write(&path, encode(&vcard(&records, eol), encoding)).unwrap();
-        let (contacts, report) = load("vcard", &path);
+        let (contacts, report) = common::load_file("vcard", &path);
         check(&contacts, &report, &expected(&records));
     }
 }

@@ -3,10 +3,12 @@
 //! card or row is imported or reported, and values that are not what they claim to be are
 //! left out and counted. `docs/sources.md` lists these programs as known to work.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use kontakt_api::{Contact, PhoneKind};
-use kontakt_directory::sources::{LoadReport, Source};
+use kontakt_directory::sources::LoadReport;
 
 fn export(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,21 +17,7 @@ fn export(name: &str) -> PathBuf {
 }
 
 fn load(kind: &str, path: &Path) -> (Vec<Contact>, LoadReport) {
-    let source: Source = toml::from_str(&format!(
-        "type = \"{kind}\"\nid = \"x\"\nname = \"Export\"\npath = {:?}",
-        path.display().to_string()
-    ))
-    .unwrap();
-    let mut contacts = Vec::new();
-    let mut sink = |c: Contact| {
-        contacts.push(c);
-        Ok(())
-    };
-    let report = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(source.load(&mut sink))
-        .unwrap();
+    let (contacts, report) = common::load_file(kind, path);
     assert!(report.is_balanced(), "{report:?}");
     (contacts, report)
 }

@@ -119,9 +119,8 @@ pub async fn accept(
         tenant: tenant.to_owned(),
         user: user.to_owned(),
     };
-    let key = PublicKey::from_text(&offered.key)
-        .ok()
-        .filter(|k| k.fingerprint() == offered.fingerprint)
+    let key = offered
+        .public_key()
         .ok_or_else(|| refused(String::from("(no usable key)")))?;
     let name = pin_name(tenant, user);
     match LocalStorage::get::<Pinned>(&name) {

@@ -77,6 +77,14 @@ pub enum Refusal {
     Replayed,
 }
 
+/// Milliseconds since 1970: what relay tickets expire in and sealed requests are dated in,
+/// on both ends of the link.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// A new credential for a directory: 32 random bytes, base64url.
 pub fn new_credential() -> String {
     let bytes: [u8; 32] = rand::random();

@@ -11,7 +11,7 @@ mod replay;
 pub mod status;
 
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use kontakt_api::{
     Answer, Contact, DirectoryKey, Inner, MAX_LIMIT, MAX_QUERY_CHARS, MIN_LIMIT, Me, Op, Problem,
@@ -243,7 +243,7 @@ impl Directory {
         if nonce.len() < 16 {
             return Err(Refusal::Malformed);
         }
-        let now = now_ms();
+        let now = crate::link::now_ms();
         if !replay::is_fresh(inner.sent_at_ms, now) {
             // The tab's clock is off (or this is an old request sent again): the answer says
             // only this directory's time, sealed, so a tab on a computer whose clock runs
@@ -321,12 +321,6 @@ fn problem(e: ApiError) -> Problem {
         tracing::error!(error = %cause, "internal error");
     }
     Problem::new(e.code(), e.to_string())
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The link of a directory in the same process (`kontakt serve`): the same answering code,

@@ -15,7 +15,7 @@ use kontakt_api::{DirectoryKey, Problem, SealedAnswer, SealedRequest, TICKET_HEA
 
 use crate::auth::is_guid;
 use crate::layers::TenantLabel;
-use crate::link::{Admission, Refusal};
+use crate::link::{Admission, Refusal, now_ms};
 use crate::metrics::OutcomeLabels;
 use crate::problem::ApiError;
 use crate::relay::{RelayError, Relayed};
@@ -176,13 +176,14 @@ fn admit(state: &SharedState, tenant: &Tenant, headers: &HeaderMap) -> Result<Ad
             .map_err(|wait| too_many(state, wait))?;
         return Ok(Admission::SignInOnly);
     };
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
     let ticket = ticket
         .to_str()
         .map_err(|_| kontakt_seal::TicketError::Malformed)
-        .and_then(|text| state.tickets.check(text, &tenant.id, &state.links, now_ms))
+        .and_then(|text| {
+            state
+                .tickets
+                .check(text, &tenant.id, &state.links, now_ms())
+        })
         .map_err(|e| ApiError::Unauthorized(format!("{e}: sign in again")))?;
     state
         .ticket_limiter

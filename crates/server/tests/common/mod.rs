@@ -355,3 +355,15 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Every file below `dir`, for scanning what a process wrote.
+pub fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}

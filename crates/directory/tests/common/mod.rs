@@ -1,0 +1,26 @@
+//! Reading a source file through the whole pipeline, as the directory does.
+
+use std::path::Path;
+
+use kontakt_api::Contact;
+use kontakt_directory::sources::{LoadReport, Source};
+
+/// Reads `path` as a source of `kind` (`csv`, `vcard`) with the id `x`.
+pub fn load_file(kind: &str, path: &Path) -> (Vec<Contact>, LoadReport) {
+    let source: Source = toml::from_str(&format!(
+        "type = \"{kind}\"\nid = \"x\"\nname = \"Export\"\npath = {:?}",
+        path.display().to_string()
+    ))
+    .unwrap();
+    let mut contacts = Vec::new();
+    let mut sink = |c: Contact| {
+        contacts.push(c);
+        Ok(())
+    };
+    let report = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(source.load(&mut sink))
+        .unwrap();
+    (contacts, report)
+}
