@@ -14,6 +14,7 @@ pub mod onprem;
 pub mod package;
 mod pages;
 pub mod problem;
+pub mod registry;
 pub mod relay;
 mod routes;
 pub mod settings;

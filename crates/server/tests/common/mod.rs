@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod roles;
 pub mod sealed;
 pub mod tap;

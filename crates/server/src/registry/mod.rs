@@ -1,0 +1,643 @@
+//! The cloud's registry of organisations: who registered, their directories, one-time
+//! enrollment codes, anonymous daily counters, and the record that a tenant's data was
+//! deleted. One schema and one set of queries for SQLite (a file in the data folder, the
+//! embedded default) and PostgreSQL (several cloud nodes), through sqlx's Any driver.
+//!
+//! Every function that depends on the time takes it (`now`, seconds since 1970): the
+//! 56-day deletion is tested on an injected clock, not by waiting.
+
+mod dates;
+mod usage;
+
+pub use dates::{day_of, parse_date};
+pub use usage::{UsageReport, UsageRow, latency_bucket, usage_csv};
+
+use std::borrow::Cow;
+
+use sha2::{Digest, Sha256};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Row, SqlSafeStr};
+
+/// Days after a subscription's end at which everything of the tenant is deleted.
+pub const RETENTION_DAYS: i64 = 56;
+/// How long an enrollment code can be used.
+pub const CODE_LIFETIME_SECS: i64 = 24 * 3600;
+const DAY: i64 = 24 * 3600;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "registry",
+    include_str!("../../migrations/0001_registry.sql"),
+)];
+
+/// What went wrong with the registry.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("the registry database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the registry's schema cannot be brought up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("registry.url must start with sqlite: or postgres:, not {0:?}")]
+    Url(String),
+    #[error("the organisation {0} is registered already")]
+    AlreadyRegistered(String),
+    #[error("no organisation {0} is registered")]
+    UnknownTenant(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the enrollment code is not valid: it is mistyped, used, or older than 24 hours")]
+    BadCode,
+    #[error(
+        "this organisation's directories use the key {registered}; this directory has {offered}. Copy directory.key and directory-key-chain.json from the first directory's data folder (docs/deploy.md, \"A second directory\"), then enroll again"
+    )]
+    OtherKey { registered: String, offered: String },
+}
+
+/// A registered organisation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TenantRecord {
+    pub id: String,
+    pub organisation: String,
+    pub admin_name: String,
+    pub admin_email: String,
+    pub registered_at: i64,
+    pub updated_at: i64,
+    pub subscription_ends_at: Option<i64>,
+}
+
+impl TenantRecord {
+    /// Whether the subscription has ended by `now`.
+    pub fn ended(&self, now: i64) -> bool {
+        self.subscription_ends_at.is_some_and(|end| end <= now)
+    }
+
+    /// When everything of the tenant is deleted, once the subscription has an end.
+    pub fn deleted_from(&self) -> Option<i64> {
+        self.subscription_ends_at
+            .map(|end| end + RETENTION_DAYS * DAY)
+    }
+}
+
+/// An enrolled directory.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DirectoryRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    /// The public key its links hold (`kontakt_seal` text form).
+    pub public_key: String,
+    pub credential_hash: String,
+    pub last_seen_at: Option<i64>,
+}
+
+/// What a registering administrator gives.
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    pub id: String,
+    pub organisation: String,
+    pub admin_name: String,
+    pub admin_email: String,
+}
+
+/// What enrollment gives a directory.
+#[derive(Clone, Debug)]
+pub struct Enrolled {
+    pub tenant_id: String,
+    pub directory_id: String,
+    /// The long-lived credential, shown this once; the registry keeps its hash.
+    pub credential: String,
+}
+
+/// What a purge deleted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Hashes of the deleted tenants' ids.
+    pub tenants: Vec<String>,
+    pub expired_codes: u64,
+}
+
+pub struct Registry {
+    pool: AnyPool,
+}
+
+/// `sha256:` hex of `text`: how codes and credentials are stored.
+pub fn hash(text: &str) -> String {
+    let digest = Sha256::digest(text.trim().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// How a deleted tenant is recorded: not its id.
+pub fn tenant_hash(tenant: &str) -> String {
+    hash(&format!(
+        "kontakt deleted tenant {}",
+        tenant.to_ascii_lowercase()
+    ))
+}
+
+/// Enrollment codes: 20 characters of Crockford's base32 (100 bits) in groups of five,
+/// read back whatever the case, dashes or spaces.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+fn new_code() -> String {
+    let bytes: [u8; 20] = rand::random();
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| CODE_ALPHABET[(b & 31) as usize] as char)
+        .collect();
+    chars
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A code as typed, in the form it was hashed in: upper case, `O`→`0`, `I`/`L`→`1`, no
+/// separators.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '\t'))
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
+}
+
+fn new_id() -> String {
+    let bytes: [u8; 9] = rand::random();
+    format!("dir_{}", kontakt_seal::encode(&bytes))
+}
+
+fn tenant(row: &sqlx::any::AnyRow) -> Result<TenantRecord, sqlx::Error> {
+    Ok(TenantRecord {
+        id: row.try_get("id")?,
+        organisation: row.try_get("organisation")?,
+        admin_name: row.try_get("admin_name")?,
+        admin_email: row.try_get("admin_email")?,
+        registered_at: row.try_get("registered_at")?,
+        updated_at: row.try_get("updated_at")?,
+        subscription_ends_at: row.try_get("subscription_ends_at")?,
+    })
+}
+
+fn directory(row: &sqlx::any::AnyRow) -> Result<DirectoryRecord, sqlx::Error> {
+    Ok(DirectoryRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        name: row.try_get("name")?,
+        public_key: row.try_get("public_key")?,
+        credential_hash: row.try_get("credential_hash")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    })
+}
+
+const TENANT_COLUMNS: &str = "SELECT id, organisation, admin_name, admin_email, registered_at, updated_at, subscription_ends_at FROM tenants";
+const DIRECTORY_COLUMNS: &str =
+    "SELECT id, tenant_id, name, public_key, credential_hash, last_seen_at FROM directories";
+
+/// Longest organisation name, administrator name or e-mail address kept.
+pub const MAX_FIELD_CHARS: usize = 200;
+
+fn check_field(what: &str, value: &str) -> Result<String, RegistryError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(RegistryError::Invalid(format!("{what} is empty")));
+    }
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(RegistryError::Invalid(format!(
+            "{what} is longer than {MAX_FIELD_CHARS} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(RegistryError::Invalid(format!(
+            "{what} contains a control character"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+fn check_email(value: &str) -> Result<String, RegistryError> {
+    let value = check_field("the e-mail address", value)?;
+    match value.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !value.contains(' ') =>
+        {
+            Ok(value)
+        }
+        _ => Err(RegistryError::Invalid(format!(
+            "{value:?} is not an e-mail address"
+        ))),
+    }
+}
+
+impl Registry {
+    /// Opens (creating a SQLite file when needed) and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Registry, RegistryError> {
+        sqlx::any::install_default_drivers();
+        let url = if let Some(path) = url.strip_prefix("sqlite:") {
+            // Created when missing; WAL, so readers never wait for the purge.
+            let path = path.trim_start_matches("//");
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("sqlite://{path}{sep}mode=rwc")
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            url.to_owned()
+        } else {
+            return Err(RegistryError::Url(url.to_owned()));
+        };
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(8)
+            .connect(&url)
+            .await?;
+        if url.starts_with("sqlite:") {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations).run(&pool).await?;
+        Ok(Registry { pool })
+    }
+
+    /// Registers an organisation; refused when it is registered already.
+    pub async fn register(&self, new: &NewTenant, now: i64) -> Result<TenantRecord, RegistryError> {
+        let id = new.id.to_ascii_lowercase();
+        let organisation = check_field("the organisation's name", &new.organisation)?;
+        let admin_name = check_field("the administrator's name", &new.admin_name)?;
+        let admin_email = check_email(&new.admin_email)?;
+        let inserted = sqlx::query(
+            "INSERT INTO tenants (id, organisation, admin_name, admin_email, registered_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&organisation)
+        .bind(&admin_name)
+        .bind(&admin_email)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(RegistryError::AlreadyRegistered(id));
+        }
+        self.tenant(&id)
+            .await?
+            .ok_or(RegistryError::UnknownTenant(id))
+    }
+
+    pub async fn tenant(&self, id: &str) -> Result<Option<TenantRecord>, RegistryError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{TENANT_COLUMNS} WHERE id = $1"
+        )))
+        .bind(id.to_ascii_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(tenant).transpose()?)
+    }
+
+    pub async fn tenants(&self) -> Result<Vec<TenantRecord>, RegistryError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{TENANT_COLUMNS} ORDER BY registered_at, id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(tenant).collect::<Result<_, _>>()?)
+    }
+
+    /// The administrator changes their name and e-mail address.
+    pub async fn update_contact(
+        &self,
+        id: &str,
+        admin_name: &str,
+        admin_email: &str,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        let admin_name = check_field("the administrator's name", admin_name)?;
+        let admin_email = check_email(admin_email)?;
+        let done = sqlx::query(
+            "UPDATE tenants SET admin_name = $1, admin_email = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(&admin_name)
+        .bind(&admin_email)
+        .bind(now)
+        .bind(id.to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(RegistryError::UnknownTenant(id.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Ends the subscription at `at` (which may be in the past); `None` lets it run on.
+    pub async fn set_subscription_end(
+        &self,
+        id: &str,
+        at: Option<i64>,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        let done = sqlx::query(
+            "UPDATE tenants SET subscription_ends_at = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(at)
+        .bind(now)
+        .bind(id.to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(RegistryError::UnknownTenant(id.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Deletes everything of a tenant at once and records that it was deleted. `false`
+    /// when there was nothing to delete.
+    pub async fn delete_tenant(&self, id: &str, now: i64) -> Result<bool, RegistryError> {
+        let id = id.to_ascii_lowercase();
+        let mut tx = self.pool.begin().await?;
+        for table in [
+            "DELETE FROM directories WHERE tenant_id = $1",
+            "DELETE FROM enrollment_codes WHERE tenant_id = $1",
+            "DELETE FROM usage_days WHERE tenant_id = $1",
+            "DELETE FROM active_users_today WHERE tenant_id = $1",
+        ] {
+            sqlx::query(table).bind(&id).execute(&mut *tx).await?;
+        }
+        let deleted = sqlx::query("DELETE FROM tenants WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if deleted {
+            sqlx::query("INSERT INTO deletions (tenant_hash, day) VALUES ($1, $2)")
+                .bind(tenant_hash(&id))
+                .bind(day_of(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Deletes every tenant whose subscription ended 56 days or more before `now`, and
+    /// enrollment codes that expired; closes the counters of days that are over.
+    pub async fn purge(&self, now: i64) -> Result<Purged, RegistryError> {
+        let due: Vec<String> = sqlx::query(
+            "SELECT id FROM tenants WHERE subscription_ends_at IS NOT NULL AND subscription_ends_at <= $1",
+        )
+        .bind(now - RETENTION_DAYS * DAY)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        let mut purged = Purged::default();
+        for id in due {
+            if self.delete_tenant(&id, now).await? {
+                purged.tenants.push(tenant_hash(&id));
+            }
+        }
+        purged.expired_codes = sqlx::query("DELETE FROM enrollment_codes WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        self.close_days(&day_of(now)).await?;
+        Ok(purged)
+    }
+
+    /// The days on which tenants' data was deleted: (hash of the tenant id, day).
+    pub async fn deletions(&self) -> Result<Vec<(String, String)>, RegistryError> {
+        let rows = sqlx::query("SELECT tenant_hash, day FROM deletions ORDER BY day")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get("tenant_hash")?, r.try_get("day")?)))
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    /// A new one-time code for enrolling a directory of `tenant`: shown once, kept as a
+    /// hash.
+    pub async fn create_code(&self, tenant: &str, now: i64) -> Result<String, RegistryError> {
+        let code = new_code();
+        sqlx::query(
+            "INSERT INTO enrollment_codes (code_hash, tenant_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(hash(&normalise_code(&code)))
+        .bind(tenant.to_ascii_lowercase())
+        .bind(now + CODE_LIFETIME_SECS)
+        .execute(&self.pool)
+        .await?;
+        Ok(code)
+    }
+
+    /// Enrolls a directory with a one-time code: the code is used up, the directory's key
+    /// is registered, and its credential returned. A tenant's directories all hold one key.
+    pub async fn enroll(
+        &self,
+        code: &str,
+        public_key: &str,
+        name: &str,
+        now: i64,
+    ) -> Result<Enrolled, RegistryError> {
+        let name = check_field("the directory's name", name)?;
+        let mut tx = self.pool.begin().await?;
+        // Deleting is what uses the code: of two enrollments at once, one gets the row.
+        let row = sqlx::query(
+            "DELETE FROM enrollment_codes WHERE code_hash = $1 RETURNING tenant_id, expires_at",
+        )
+        .bind(hash(&normalise_code(code)))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(RegistryError::BadCode);
+        };
+        let tenant_id: String = row.try_get("tenant_id")?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        if expires_at <= now {
+            tx.commit().await?;
+            return Err(RegistryError::BadCode);
+        }
+        let registered: Option<String> =
+            sqlx::query("SELECT public_key FROM directories WHERE tenant_id = $1 LIMIT 1")
+                .bind(&tenant_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("public_key"))
+                .transpose()?;
+        if let Some(registered) = registered.filter(|k| !k.is_empty() && k != public_key) {
+            // The code stays unused: the admin copies the key and tries again.
+            return Err(RegistryError::OtherKey {
+                registered: fingerprint(&registered),
+                offered: fingerprint(public_key),
+            });
+        }
+        let credential = crate::link::new_credential();
+        let directory_id = new_id();
+        sqlx::query(
+            "INSERT INTO directories (id, tenant_id, name, public_key, credential_hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&directory_id)
+        .bind(&tenant_id)
+        .bind(&name)
+        .bind(public_key)
+        .bind(hash(&credential))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Enrolled {
+            tenant_id,
+            directory_id,
+            credential,
+        })
+    }
+
+    /// Registers a directory with a credential known in advance (the demo's), once.
+    pub async fn ensure_directory(
+        &self,
+        tenant: &str,
+        directory_id: &str,
+        name: &str,
+        credential: &str,
+    ) -> Result<(), RegistryError> {
+        sqlx::query(
+            "INSERT INTO directories (id, tenant_id, name, public_key, credential_hash) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(directory_id)
+        .bind(tenant.to_ascii_lowercase())
+        .bind(name)
+        .bind("")
+        .bind(hash(credential))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The directory a link's credential belongs to.
+    pub async fn directory_by_credential(
+        &self,
+        credential: &str,
+    ) -> Result<Option<DirectoryRecord>, RegistryError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DIRECTORY_COLUMNS} WHERE credential_hash = $1"
+        )))
+        .bind(hash(credential))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(directory).transpose()?)
+    }
+
+    pub async fn directories(&self, tenant: &str) -> Result<Vec<DirectoryRecord>, RegistryError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DIRECTORY_COLUMNS} WHERE tenant_id = $1 ORDER BY name, id"
+        )))
+        .bind(tenant.to_ascii_lowercase())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(directory).collect::<Result<_, _>>()?)
+    }
+
+    /// Ids of every enrolled directory.
+    pub async fn directory_ids(&self) -> Result<Vec<String>, RegistryError> {
+        let rows = sqlx::query("SELECT id FROM directories")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a directory of `tenant` (only of that tenant): its credential stops working.
+    pub async fn revoke(&self, tenant: &str, directory_id: &str) -> Result<bool, RegistryError> {
+        let done = sqlx::query("DELETE FROM directories WHERE id = $1 AND tenant_id = $2")
+            .bind(directory_id)
+            .bind(tenant.to_ascii_lowercase())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A directory linked with `public_key` at `now`.
+    pub async fn seen(
+        &self,
+        directory_id: &str,
+        public_key: &str,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        sqlx::query("UPDATE directories SET public_key = $1, last_seen_at = $2 WHERE id = $3")
+            .bind(public_key)
+            .bind(now)
+            .bind(directory_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Everything stored about `tenant`, field by field, as the administrator is shown it.
+    pub async fn stored_about(&self, tenant: &str) -> Result<serde_json::Value, RegistryError> {
+        let Some(record) = self.tenant(tenant).await? else {
+            return Err(RegistryError::UnknownTenant(tenant.to_owned()));
+        };
+        let directories = self.directories(tenant).await?;
+        let codes: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM enrollment_codes WHERE tenant_id = $1")
+                .bind(&record.id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        let usage = self.usage_of(&record.id).await?;
+        Ok(serde_json::json!({
+            "tenant": record,
+            "directories": directories,
+            "open_enrollment_codes": codes,
+            "usage_days": usage,
+        }))
+    }
+}
+
+/// The fingerprint of a key in its text form, or the text when it is not a key.
+fn fingerprint(key: &str) -> String {
+    kontakt_seal::PublicKey::from_text(key).map_or_else(|_| key.to_owned(), |k| k.fingerprint())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_read_back_however_they_are_typed() {
+        let code = new_code();
+        assert_eq!(code.len(), 23);
+        assert_eq!(code.matches('-').count(), 3);
+        let typed = code.to_ascii_lowercase().replace('-', " ");
+        assert_eq!(normalise_code(&typed), code.replace('-', ""));
+        assert_eq!(normalise_code("ol-IL"), "0111");
+        assert_ne!(new_code(), new_code());
+    }
+
+    #[test]
+    fn e_mail_addresses_and_names_are_checked() {
+        assert!(check_email("ada@example.com").is_ok());
+        assert!(check_email("ada").is_err());
+        assert!(check_email("ada@localhost").is_err());
+        assert!(check_field("x", " ").is_err());
+        assert!(check_field("x", &"a".repeat(201)).is_err());
+        assert!(check_field("x", "a\u{7}").is_err());
+    }
+}
