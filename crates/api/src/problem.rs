@@ -46,6 +46,8 @@ pub enum ProblemCode {
     DirectoryOffline,
     /// The request was sealed to a key the directory no longer has: fetch the key again.
     KeyChanged,
+    /// The organisation's subscription has ended; favourites stay on the device.
+    SubscriptionEnded,
     Timeout,
     Internal,
     /// A code this build does not know yet; keeps old tabs working against newer services.
@@ -59,7 +61,7 @@ impl ProblemCode {
         match self {
             ProblemCode::BadRequest => 400,
             ProblemCode::Unauthorized => 401,
-            ProblemCode::UnknownTenant => 403,
+            ProblemCode::UnknownTenant | ProblemCode::SubscriptionEnded => 403,
             ProblemCode::NotFound => 404,
             ProblemCode::MethodNotAllowed => 405,
             ProblemCode::KeyChanged => 409,
@@ -85,6 +87,7 @@ impl ProblemCode {
             ProblemCode::Unavailable => "Service unavailable",
             ProblemCode::DirectoryOffline => "Directory offline",
             ProblemCode::KeyChanged => "Directory key changed",
+            ProblemCode::SubscriptionEnded => "Subscription ended",
             ProblemCode::Timeout => "Timeout",
         }
     }

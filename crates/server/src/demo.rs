@@ -27,6 +27,61 @@ const TEAMS_WEB_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
 pub const USER_ID: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
 pub const USER_NAME: &str = "Demo User";
 pub const USER_UPN: &str = "demo.user@kontakt-demo.de";
+/// The demo organisation's Teams administrator, who may register it at `/admin`.
+pub const ADMIN_ID: &str = "a1d2e3f4-0000-4a00-8a00-00000000ad01";
+pub const ADMIN_NAME: &str = "Ada Admin";
+pub const ADMIN_UPN: &str = "ada.admin@kontakt-demo.de";
+/// A second demo organisation and its Global Administrator: for trying (and testing) that
+/// one organisation's administrator never reaches another's registration.
+pub const OTHER_TENANT_ID: &str = "9c3e1b7a-5d2f-4e8a-b6c4-7f1a2e3d4c5b";
+pub const OTHER_ADMIN_ID: &str = "b2c3d4e5-0000-4b00-8b00-00000000ad02";
+pub const OTHER_ADMIN_NAME: &str = "Otto Beispiel";
+pub const OTHER_ADMIN_UPN: &str = "otto@beispiel-demo.de";
+
+/// Entra role template ids (`wids`).
+pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+pub const TEAMS_ADMINISTRATOR: &str = "69091246-20e8-4a56-aa4d-066075b2a7a8";
+pub const PRIVILEGED_ROLE_ADMINISTRATOR: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+
+/// Someone the demo identity provider signs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoPerson {
+    pub key: &'static str,
+    pub tenant: &'static str,
+    pub oid: &'static str,
+    pub name: &'static str,
+    pub upn: &'static str,
+    pub wids: &'static [&'static str],
+}
+
+/// Whom the demo identity provider offers to sign in.
+pub const PEOPLE: [DemoPerson; 3] = [
+    DemoPerson {
+        key: "admin",
+        tenant: TENANT_ID,
+        oid: ADMIN_ID,
+        name: ADMIN_NAME,
+        upn: ADMIN_UPN,
+        wids: &[TEAMS_ADMINISTRATOR],
+    },
+    DemoPerson {
+        key: "user",
+        tenant: TENANT_ID,
+        oid: USER_ID,
+        name: USER_NAME,
+        upn: USER_UPN,
+        wids: &[],
+    },
+    DemoPerson {
+        key: "other-admin",
+        tenant: OTHER_TENANT_ID,
+        oid: OTHER_ADMIN_ID,
+        name: OTHER_ADMIN_NAME,
+        upn: OTHER_ADMIN_UPN,
+        wids: &[GLOBAL_ADMINISTRATOR],
+    },
+];
+
 const LIFETIME_SECS: u64 = 60 * 60;
 const MAX_NAME_CHARS: usize = 100;
 
@@ -78,6 +133,33 @@ impl DemoIssuer {
             jwks,
             tenant_id: tenant_id.to_owned(),
         })
+    }
+
+    /// An OpenID Connect ID token for `person`, shaped like Entra's v2 ID tokens (with
+    /// `wids` as an app registration with `groupMembershipClaims` gets them).
+    pub fn id_token(&self, person: &DemoPerson, nonce: &str) -> Result<String, ApiError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = serde_json::json!({
+            "aud": CLIENT_ID,
+            "iss": format!("https://login.microsoftonline.com/{}/v2.0", person.tenant),
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "name": person.name,
+            "oid": person.oid,
+            "preferred_username": person.upn,
+            "email": person.upn,
+            "sub": person.oid,
+            "tid": person.tenant,
+            "nonce": nonce,
+            "wids": person.wids,
+            "ver": "2.0",
+        });
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        encode(&header, &claims, &self.key).map_err(|e| ApiError::Internal(e.into()))
     }
 
     pub fn jwks(&self) -> &serde_json::Value {

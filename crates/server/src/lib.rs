@@ -11,6 +11,7 @@ pub mod limiter;
 pub mod link;
 pub mod metrics;
 pub mod onprem;
+pub mod operator;
 pub mod package;
 mod pages;
 pub mod problem;
@@ -19,6 +20,8 @@ pub mod relay;
 mod routes;
 pub mod settings;
 pub mod state;
+pub mod telemetry;
+pub mod tenants;
 mod web;
 
 pub use routes::ApiDoc;
@@ -123,7 +126,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 /// `kontakt directory` running: no listener; its link to the cloud and its status file.
 pub struct DirectoryRunning {
     pub directory: std::sync::Arc<onprem::Directory>,
-    pub link: tokio::task::JoinHandle<()>,
+    /// Ends with the reason when the cloud tells the directory to stop.
+    pub link: tokio::task::JoinHandle<String>,
     _settings: Settings,
 }
 
@@ -138,6 +142,14 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
         .tenants
         .first()
         .ok_or_else(|| anyhow::anyhow!("a directory needs its tenant"))?;
+    if link.credential.is_none() {
+        anyhow::bail!(
+            "this directory is not enrolled yet: kontakt directory enroll --config … --cloud {} --code CODE, with a one-time code from {}/admin (it writes {})",
+            link.cloud,
+            link.cloud,
+            link.credential_file.display()
+        );
+    }
     let services = onprem::Services {
         data_dir: settings.data_dir.clone(),
         startup_wait: settings.startup_wait,

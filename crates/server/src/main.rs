@@ -37,8 +37,13 @@ enum Command {
     /// The multi-tenant cloud: the tab, sign-in, registered tenants, and the links their
     /// directories dial in on. It reads no sources and holds no contacts.
     Cloud {
+        #[command(subcommand)]
+        action: Option<CloudAction>,
         #[command(flatten)]
         run: Run,
+        /// The demo's data folder, where its registry is (with --demo).
+        #[arg(long, requires = "demo", global = true)]
+        demo_dir: Option<PathBuf>,
         /// Address and port to listen on (overrides server.listen).
         #[arg(long, env = "KONTAKT_LISTEN")]
         listen: Option<SocketAddr>,
@@ -100,7 +105,59 @@ struct Run {
 }
 
 #[derive(Subcommand)]
+enum CloudAction {
+    /// The registered organisations.
+    #[command(subcommand)]
+    Tenants(TenantsAction),
+    /// Delete everything of organisations whose subscription ended 56 days ago or more
+    /// (the cloud also does this by itself every hour).
+    Purge {
+        /// Purge as if it were this day (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// The billing view of a month as CSV: searches, lookups, active users per
+    /// organisation.
+    Usage {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantsAction {
+    /// One line per organisation: id, name, state, directories.
+    List,
+    /// Everything stored about one organisation.
+    Show { tenant: String },
+    /// End an organisation's subscription (its users see that; everything of it is
+    /// deleted 56 days later).
+    EndSubscription {
+        tenant: String,
+        /// When it ends (YYYY-MM-DD, or an RFC 3339 time); default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Delete everything of an organisation now.
+    Delete { tenant: String },
+}
+
+#[derive(Subcommand)]
 enum DirectoryAction {
+    /// Enroll this directory with its organisation's cloud, with a one-time code from the
+    /// cloud's /admin page: registers the directory's key and stores its credential.
+    Enroll {
+        /// The cloud's address, e.g. https://contacts.example.com.
+        #[arg(long)]
+        cloud: String,
+        /// The one-time enrollment code.
+        #[arg(long, env = "KONTAKT_ENROLLMENT_CODE")]
+        code: String,
+        /// How the directory is shown to the administrator (default: this computer's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Print the link's state, the tenant, the key's fingerprint and the sources.
     Status,
     /// Make a new key, endorsed by the current one (tabs follow it without a warning).
@@ -156,15 +213,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(file, Role::Serve, run.demo, listen, tab_dir)
         }
         Command::Cloud {
+            action,
             run,
+            demo_dir,
             listen,
             tab_dir,
         } => {
             let file = match &run.config {
                 Some(path) => ConfigFile::read(path)?,
-                None => ConfigFile::demo_cloud(),
+                None => ConfigFile::demo_cloud(demo_dir.unwrap_or_else(ConfigFile::demo_cloud_dir)),
             };
-            serve(file, Role::Cloud, run.demo, listen, tab_dir)
+            match action {
+                None => serve(file, Role::Cloud, run.demo, listen, tab_dir),
+                Some(action) => operate(file, action),
+            }
         }
         Command::Directory {
             action,
@@ -182,6 +244,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(DirectoryAction::Status) => directory_status(file()?),
                 Some(DirectoryAction::RotateKey) => rotate_key(file()?),
                 Some(DirectoryAction::NewCredential { output }) => new_credential(&output),
+                Some(DirectoryAction::Enroll { cloud, code, name }) => {
+                    enroll(file()?, &cloud, &code, name)
+                }
             }
         }
         Command::Package {
@@ -236,6 +301,43 @@ fn serve(
     })
 }
 
+/// The operator's commands on the cloud's registry.
+fn operate(file: ConfigFile, action: CloudAction) -> anyhow::Result<ExitCode> {
+    use kontakt_server::operator::{self, Operation};
+    let settings = Settings::resolve(file, Role::Cloud)?;
+    let operation = match action {
+        CloudAction::Tenants(TenantsAction::List) => Operation::List,
+        CloudAction::Tenants(TenantsAction::Show { tenant }) => Operation::Show(tenant),
+        CloudAction::Tenants(TenantsAction::EndSubscription { tenant, at }) => {
+            Operation::EndSubscription(tenant, at)
+        }
+        CloudAction::Tenants(TenantsAction::Delete { tenant }) => Operation::Delete(tenant),
+        CloudAction::Purge { as_of } => Operation::Purge(as_of),
+        CloudAction::Usage { month } => Operation::Usage(month),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let output = runtime.block_on(operator::run(&settings, operation))?;
+    print!("{output}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kontakt directory enroll`: the key (made now, or the one there), registered with the
+/// cloud for a credential, written where the directory reads it.
+fn enroll(
+    file: ConfigFile,
+    cloud: &str,
+    code: &str,
+    name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(file, Role::Directory)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let enrolled = runtime.block_on(kontakt_server::onprem::enroll::enroll(
+        &settings, cloud, code, name,
+    ))?;
+    print!("{enrolled}");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `kontakt directory`: the link to the cloud, until Ctrl+C or SIGTERM.
 fn directory(file: ConfigFile) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(file, Role::Directory)?;
@@ -243,10 +345,12 @@ fn directory(file: ConfigFile) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let running = kontakt_server::start_directory(settings).await?;
         tokio::select! {
-            _ = kontakt_server::shutdown_signal() => {}
-            _ = running.link => {}
+            _ = kontakt_server::shutdown_signal() => Ok(ExitCode::SUCCESS),
+            stopped = running.link => {
+                eprintln!("kontakt directory stops: {}", stopped.unwrap_or_default());
+                Ok(ExitCode::from(3))
+            }
         }
-        Ok(ExitCode::SUCCESS)
     })
 }
 

@@ -17,6 +17,10 @@ pub enum ApiError {
     /// A valid token of an organisation this service does not serve.
     #[error("your organisation (tenant {0}) is not registered with this service")]
     UnknownTenant(String),
+    #[error(
+        "your organisation's Kontakt subscription has ended; your favourites and recent contacts are still on this device"
+    )]
+    SubscriptionEnded,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -45,6 +49,7 @@ impl ApiError {
             ApiError::BadRequest(_) => ProblemCode::BadRequest,
             ApiError::Unauthorized(_) => ProblemCode::Unauthorized,
             ApiError::UnknownTenant(_) => ProblemCode::UnknownTenant,
+            ApiError::SubscriptionEnded => ProblemCode::SubscriptionEnded,
             ApiError::NotFound(_) => ProblemCode::NotFound,
             ApiError::Unavailable(_) => ProblemCode::Unavailable,
             ApiError::RateLimited(_) => ProblemCode::RateLimited,

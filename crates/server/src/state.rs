@@ -16,22 +16,19 @@ use crate::onprem::{Directory, LocalLink, Services};
 use crate::problem::ApiError;
 use crate::relay::tickets::CheckedTickets;
 use crate::relay::{Links, Registration};
+use crate::registry::Registry;
 use crate::settings::{Consent, Limits, Role, Settings, SignIn};
+use crate::telemetry::Telemetry;
+use crate::tenants::TenantBook;
 use crate::web::Tab;
 
-/// A registered organisation, as the cloud knows it: no contacts.
-pub struct Tenant {
-    pub id: String,
-    pub name: String,
-    /// How it appears in logs and metrics.
-    pub label: String,
-    /// SHA-256 of each credential its directories may link with.
-    pub credentials: Vec<[u8; 32]>,
-}
+pub use crate::tenants::Tenant;
 
 pub struct AppState {
-    /// By lowercase tenant id.
-    pub tenants: HashMap<String, Arc<Tenant>>,
+    /// The organisations served, by lowercase tenant id.
+    pub tenants: Arc<TenantBook>,
+    /// Anonymous counters on their way to the registry.
+    pub telemetry: Arc<Telemetry>,
     /// The directories linked right now.
     pub links: Arc<Links>,
     /// Relay tickets already checked.
@@ -51,6 +48,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Per relay ticket (the cloud knows tickets, not users).
     pub ticket_limiter: Arc<RateLimiter<[u8; 16]>>,
+    /// Enrollment attempts, across the cloud: codes cannot be guessed.
+    pub enroll_limiter: Arc<RateLimiter<()>>,
     /// Sign-ins per organisation: the requests relayed without a ticket.
     pub sign_in_limiter: Arc<RateLimiter<String>>,
     pub metrics: Metrics,
@@ -86,7 +85,7 @@ impl AppState {
             for t in &settings.tenants {
                 let directory = Directory::open(t, &services).await?;
                 let link = Arc::new(LocalLink(Arc::clone(&directory)));
-                local_links.push(links.add(&t.id, directory.key(), link));
+                local_links.push(links.add(&t.id, directory.key(), link, None));
                 local.insert(t.id.clone(), directory);
             }
         }
@@ -109,20 +108,33 @@ impl AppState {
             SignIn::Issuer(_) => None,
         };
         let l = &settings.limits;
+        let registry = if settings.role == Role::Cloud {
+            Some(Arc::new(open_registry(settings).await?))
+        } else {
+            None
+        };
+        let fixed = settings
+            .tenants
+            .iter()
+            .map(|t| Tenant {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                label: t.label.clone(),
+                credentials: t.credentials.clone(),
+                ends_at: None,
+            })
+            .collect();
+        let tenants = Arc::new(TenantBook::new(fixed, registry.clone()));
+        tenants.reload().await?;
+        tenants.spawn_watch(Arc::clone(&links));
+        let telemetry = Arc::new(Telemetry::new(registry.clone()));
+        telemetry.spawn_flush();
+        if let Some(registry) = &registry {
+            crate::registry::spawn_daily_purge(Arc::clone(registry));
+        }
         Ok(Arc::new(AppState {
-            tenants: settings
-                .tenants
-                .iter()
-                .map(|t| {
-                    let tenant = Tenant {
-                        id: t.id.clone(),
-                        name: t.name.clone(),
-                        label: t.label.clone(),
-                        credentials: t.credentials.clone(),
-                    };
-                    (t.id.clone(), Arc::new(tenant))
-                })
-                .collect(),
+            tenants,
+            telemetry,
             links,
             tickets: CheckedTickets::default(),
             local,
@@ -134,12 +146,21 @@ impl AppState {
             limits: settings.limits.clone(),
             limiter,
             ticket_limiter: RateLimiter::new(l.searches_per_second, l.burst).pruned_while_alive(),
+            enroll_limiter: Arc::new(RateLimiter::new(1, 20)),
             sign_in_limiter: RateLimiter::new(l.sign_ins_per_second, l.sign_in_burst)
                 .pruned_while_alive(),
             metrics,
             tab,
             consent: settings.consent.clone(),
         }))
+    }
+
+    /// The registry (the cloud).
+    pub fn registry(&self) -> Result<&Arc<Registry>, ApiError> {
+        self.tenants
+            .registry
+            .as_ref()
+            .ok_or_else(|| ApiError::NotFound(String::from("only the cloud keeps a registry")))
     }
 
     /// The caller's directory in this process (the plain API of `kontakt serve`).
@@ -150,4 +171,19 @@ impl AppState {
             ))
         })
     }
+}
+
+/// The cloud's registry, created in the data folder when it is the default SQLite file;
+/// the demo organisation registered in it when the demo asks for that.
+async fn open_registry(settings: &Settings) -> anyhow::Result<Registry> {
+    if settings.registry_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the data folder {}: {e}", settings.data_dir.display())
+        })?;
+    }
+    let registry = Registry::open(&settings.registry_url).await?;
+    if settings.register_demo_tenant {
+        crate::registry::register_demo(&registry).await?;
+    }
+    Ok(registry)
 }

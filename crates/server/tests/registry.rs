@@ -102,7 +102,7 @@ async fn codes_are_single_use_expire_and_are_kept_as_hashes(r: Registry) {
     assert!(!stored.contains(&code) && !stored.contains(&code.replace('-', "")));
     let k = key();
     let enrolled = r
-        .enroll(&code.to_lowercase(), &k, "Rechenzentrum 1", now + 10)
+        .enroll(&code.to_lowercase(), A, &k, "Rechenzentrum 1", now + 10)
         .await
         .unwrap();
     assert_eq!(enrolled.tenant_id, A);
@@ -118,24 +118,24 @@ async fn codes_are_single_use_expire_and_are_kept_as_hashes(r: Registry) {
     assert_ne!(found.credential_hash, enrolled.credential);
     // Reused.
     assert!(matches!(
-        r.enroll(&code, &k, "again", now + 20).await,
+        r.enroll(&code, A, &k, "again", now + 20).await,
         Err(RegistryError::BadCode)
     ));
     // Expired: 24 hours.
     let late = r.create_code(A, now).await.unwrap();
     assert!(matches!(
-        r.enroll(&late, &k, "late", now + DAY).await,
+        r.enroll(&late, A, &k, "late", now + DAY).await,
         Err(RegistryError::BadCode)
     ));
     // Guessed.
     assert!(matches!(
-        r.enroll("AAAAA-AAAAA-AAAAA-AAAAA", &k, "guess", now).await,
+        r.enroll("AAAAA-AAAAA-AAAAA-AAAAA", A, &k, "guess", now).await,
         Err(RegistryError::BadCode)
     ));
     // A second directory with another key is refused, and its code stays usable.
     let second = r.create_code(A, now).await.unwrap();
     let refused = r
-        .enroll(&second, &key(), "other key", now)
+        .enroll(&second, A, &key(), "other key", now)
         .await
         .unwrap_err();
     assert!(
@@ -143,7 +143,12 @@ async fn codes_are_single_use_expire_and_are_kept_as_hashes(r: Registry) {
         "{refused}"
     );
     assert!(refused.to_string().contains("directory.key"));
-    let twin = r.enroll(&second, &k, "Rechenzentrum 2", now).await.unwrap();
+    // A code of A is refused to a directory configured for B, and stays usable.
+    assert!(matches!(
+        r.enroll(&second, B, &k, "wrong tenant", now).await,
+        Err(RegistryError::Invalid(_))
+    ));
+    let twin = r.enroll(&second, A, &k, "Rechenzentrum 2", now).await.unwrap();
     assert_eq!(r.directories(A).await.unwrap().len(), 2);
     // Revoked: only by its own tenant, and its credential stops working.
     assert!(!r.revoke(B, &twin.directory_id).await.unwrap());
@@ -166,7 +171,7 @@ async fn fifty_six_days_after_the_end_everything_is_deleted(r: Registry) {
     r.register(&new_tenant(A, "Ends"), start).await.unwrap();
     r.register(&new_tenant(B, "Stays"), start).await.unwrap();
     let code = r.create_code(A, start).await.unwrap();
-    let enrolled = r.enroll(&code, &key(), "dir", start).await.unwrap();
+    let enrolled = r.enroll(&code, A, &key(), "dir", start).await.unwrap();
     r.add_usage(
         A,
         &day_of(start),

@@ -48,7 +48,7 @@ pub async fn authenticate(
             e => ApiError::Unauthorized(e.to_string()),
         }
     })?;
-    let Some(tenant) = state.tenants.get(&identity.tenant_id).cloned() else {
+    let Some(tenant) = state.tenants.get(&identity.tenant_id) else {
         rejected("unknown_tenant");
         return Err(ApiError::UnknownTenant(identity.tenant_id));
     };

@@ -42,6 +42,38 @@ pub enum ToCloud {
         id: u64,
         reason: Refusal,
     },
+    /// Anonymous counters since the last report: searches and lookups answered, and keyed
+    /// hashes of users new today (a key of the day only the directory holds).
+    Usage {
+        day: String,
+        searches: u64,
+        lookups: u64,
+        users: Vec<String>,
+    },
+}
+
+/// Where a directory enrolls (`kontakt directory enroll`).
+pub const ENROLL_PATH: &str = "/api/v1/enroll";
+
+/// A directory enrolling with a one-time code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub code: String,
+    /// The tenant the directory is configured for: the code must be one of its.
+    pub tenant: String,
+    /// The directory's public key (text form).
+    pub public_key: String,
+    pub name: String,
+}
+
+/// What enrolling gives a directory.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub tenant: String,
+    pub directory_id: String,
+    /// The directory's long-lived credential: sent this once, kept by the cloud as a hash.
+    pub credential: String,
 }
 
 /// From the cloud to a directory.

@@ -25,8 +25,27 @@ const LONGEST_DELAY: Duration = Duration::from_secs(60);
 const GOOD_LINK: Duration = Duration::from_secs(30);
 const CONNECT_WITHIN: Duration = Duration::from_secs(15);
 
-/// Keeps the link up for as long as the directory runs.
-pub async fn run(directory: Arc<Directory>, link: LinkSettings, status: Arc<Mutex<LinkStatus>>) {
+/// How a link ended.
+enum Ended {
+    /// Lost: dial again.
+    Lost(String),
+    /// The cloud told the directory to stop: revoked, or the subscription ended.
+    Stop(String),
+}
+
+impl From<String> for Ended {
+    fn from(reason: String) -> Ended {
+        Ended::Lost(reason)
+    }
+}
+
+/// Keeps the link up for as long as the directory runs, or until the cloud tells it to
+/// stop (then the reason).
+pub async fn run(
+    directory: Arc<Directory>,
+    link: LinkSettings,
+    status: Arc<Mutex<LinkStatus>>,
+) -> String {
     let mut delay = FIRST_DELAY;
     loop {
         status
@@ -35,9 +54,17 @@ pub async fn run(directory: Arc<Directory>, link: LinkSettings, status: Arc<Mute
             .set(LinkState::Connecting, None);
         let started = Instant::now();
         let ended = connect_and_serve(&directory, &link, &status).await;
-        let reason = match &ended {
+        let reason = match ended {
             Ok(()) => String::from("the cloud closed the link"),
-            Err(e) => e.clone(),
+            Err(Ended::Lost(e)) => e,
+            Err(Ended::Stop(reason)) => {
+                tracing::error!(tenant = %directory.label, cloud = %link.cloud, reason = %reason, "the cloud told this directory to stop; it stops");
+                status
+                    .lock()
+                    .expect("poisoned")
+                    .set(LinkState::Failing, Some(reason.clone()));
+                return reason;
+            }
         };
         tracing::warn!(tenant = %directory.label, cloud = %link.cloud, reason = %reason, "link to the cloud lost; dialling again");
         status
@@ -88,14 +115,14 @@ async fn connect_and_serve(
     directory: &Arc<Directory>,
     link: &LinkSettings,
     status: &Mutex<LinkStatus>,
-) -> Result<(), String> {
+) -> Result<(), Ended> {
     let mut request = link_url(&link.cloud)
         .into_client_request()
         .map_err(|e| format!("link.cloud: {e}"))?;
     let headers = request.headers_mut();
     headers.insert(
         "authorization",
-        HeaderValue::from_str(&format!("Bearer {}", link.credential))
+        HeaderValue::from_str(&format!("Bearer {}", link.credential.as_deref().unwrap_or_default()))
             .map_err(|_| String::from("the credential is not a valid header value"))?,
     );
     headers.insert(
@@ -118,6 +145,8 @@ async fn connect_and_serve(
         .map_err(|_| String::from("the cloud did not answer within 15 s"))?
         .map_err(|e| describe(&e))?;
     let (mut write, mut read) = socket.split();
+    // Lost while the link was down: started over.
+    let _ = directory.usage_reports();
     let mut key_changes = directory.key_changes();
     let hello = ToCloud::Hello {
         tenant: directory.tenant.clone(),
@@ -140,9 +169,18 @@ async fn connect_and_serve(
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                    Some(Ok(Message::Binary(_))) => return Err(String::from("the cloud sent a binary frame")),
-                    Some(Ok(Message::Close(_))) | None => return Ok(()),
-                    Some(Err(e)) => return Err(describe(&e)),
+                    Some(Ok(Message::Binary(_))) => return Err(String::from("the cloud sent a binary frame").into()),
+                    Some(Ok(Message::Close(Some(frame)))) => return match u16::from(frame.code) {
+                        crate::tenants::CLOSE_REVOKED => Err(Ended::Stop(String::from(
+                            "this directory was revoked by its organisation's administrator (or the registration was deleted): enroll it again with a new code to link",
+                        ))),
+                        crate::tenants::CLOSE_SUBSCRIPTION_ENDED => Err(Ended::Stop(String::from(
+                            "the organisation's Kontakt subscription has ended: the directory stops serving",
+                        ))),
+                        _ => Ok(()),
+                    },
+                    Some(Ok(Message::Close(None))) | None => return Ok(()),
+                    Some(Err(e)) => return Err(describe(&e).into()),
                 };
                 match serde_json::from_str::<ToDirectory>(&text) {
                     Ok(ToDirectory::Request { id, request, admission }) => {
@@ -167,7 +205,10 @@ async fn connect_and_serve(
             }
             _ = pinger.tick() => {
                 if heard.elapsed() > link.ping * 3 {
-                    return Err(String::from("the cloud stopped answering pings"));
+                    return Err(String::from("the cloud stopped answering pings").into());
+                }
+                for report in directory.usage_reports() {
+                    send(&mut write, &report).await?;
                 }
                 write
                     .send(Message::Ping(Vec::new().into()))

@@ -6,9 +6,11 @@
 //! `kontakt serve` runs one per tenant and links them in memory ([`LocalLink`]).
 
 pub mod client;
+pub mod enroll;
 pub mod keys;
 mod replay;
 pub mod status;
+pub mod usage;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -56,6 +58,8 @@ pub struct Directory {
     cache_keys: Arc<CacheKeys>,
     demo: bool,
     search_seconds: Option<Histogram>,
+    /// Anonymous counters for the cloud.
+    usage: std::sync::Mutex<usage::Tally>,
 }
 
 /// What a directory needs besides its tenant's settings.
@@ -129,6 +133,7 @@ impl Directory {
             cache_keys: Arc::clone(&services.cache_keys),
             demo: services.demo,
             search_seconds: services.search_seconds.clone(),
+            usage: std::sync::Mutex::default(),
         });
         directory.watch_rotations();
         Ok(directory)
@@ -205,6 +210,11 @@ impl Directory {
 
     pub fn sources(&self) -> Vec<SourceStatus> {
         self.catalog.status()
+    }
+
+    /// The usage reports to send the cloud now.
+    pub fn usage_reports(&self) -> Vec<crate::link::ToCloud> {
+        self.usage.lock().expect("poisoned").take()
     }
 
     /// Answers a sealed request: the answer sealed to the tab that sent it (base64url), or
@@ -284,6 +294,17 @@ impl Directory {
                 wait.as_secs() + 1,
             ))));
         }
+        let counted = match &inner.op {
+            Op::SignIn => usage::Counted::SignIn,
+            Op::Search { .. } => usage::Counted::Search,
+            Op::Contact { .. } => usage::Counted::Lookup,
+        };
+        let day = crate::registry::day_of((now / 1000) as i64);
+        let user = usage::user_hash(&secret.to_bytes(), &day, &self.tenant, &caller.user_id);
+        self.usage
+            .lock()
+            .expect("poisoned")
+            .count(&day, counted, user);
         let result = match inner.op {
             Op::SignIn => Ok(Answer::SignedIn {
                 me: self.me(&caller),

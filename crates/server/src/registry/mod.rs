@@ -450,6 +450,7 @@ impl Registry {
     pub async fn enroll(
         &self,
         code: &str,
+        tenant: &str,
         public_key: &str,
         name: &str,
         now: i64,
@@ -471,6 +472,25 @@ impl Registry {
         if expires_at <= now {
             tx.commit().await?;
             return Err(RegistryError::BadCode);
+        }
+        if !tenant_id.eq_ignore_ascii_case(tenant) {
+            // The code stays usable by the directory it was meant for.
+            return Err(RegistryError::Invalid(format!(
+                "this code is for the organisation {tenant_id}, but this directory is configured for {tenant} (tenants[0].id)"
+            )));
+        }
+        let ended: Option<i64> =
+            sqlx::query("SELECT subscription_ends_at FROM tenants WHERE id = $1")
+                .bind(&tenant_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("subscription_ends_at"))
+                .transpose()?
+                .flatten();
+        if ended.is_some_and(|end| end <= now) {
+            return Err(RegistryError::Invalid(String::from(
+                "the organisation's subscription has ended: no directory can enroll",
+            )));
         }
         let registered: Option<String> =
             sqlx::query("SELECT public_key FROM directories WHERE tenant_id = $1 LIMIT 1")
@@ -609,6 +629,62 @@ impl Registry {
             "usage_days": usage,
         }))
     }
+}
+
+/// How often the cloud runs the purge: hourly, so a deletion is never more than an hour
+/// late whenever the cloud was started.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The purge, inside the cloud, for as long as it runs.
+pub fn spawn_daily_purge(registry: std::sync::Arc<Registry>) {
+    tokio::spawn(async move {
+        loop {
+            let now = crate::tenants::now_secs();
+            match registry.purge(now).await {
+                Ok(purged) => {
+                    for hash in &purged.tenants {
+                        tracing::info!(tenant_hash = %hash, "deleted everything of an organisation 56 days after its subscription ended");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "the purge failed; it runs again within the hour"),
+            }
+            tokio::time::sleep(PURGE_EVERY).await;
+        }
+    });
+}
+
+/// The demo's directory, enrolled with the public demo credential.
+pub const DEMO_DIRECTORY_ID: &str = "dir_demo";
+
+/// Registers the demo organisation and enrolls its directory, unless they are there.
+pub async fn register_demo(registry: &Registry) -> Result<(), RegistryError> {
+    let now = crate::tenants::now_secs();
+    let tenant = crate::demo::TENANT_ID;
+    match registry.tenant(tenant).await? {
+        Some(t) if t.ended(now) => registry.set_subscription_end(tenant, None, now).await?,
+        Some(_) => {}
+        None => {
+            registry
+                .register(
+                    &NewTenant {
+                        id: tenant.to_owned(),
+                        organisation: crate::demo::TENANT_NAME.to_owned(),
+                        admin_name: crate::demo::ADMIN_NAME.to_owned(),
+                        admin_email: crate::demo::ADMIN_UPN.to_owned(),
+                    },
+                    now,
+                )
+                .await?;
+        }
+    }
+    registry
+        .ensure_directory(
+            tenant,
+            DEMO_DIRECTORY_ID,
+            "Demo directory",
+            crate::link::DEMO_CREDENTIAL,
+        )
+        .await
 }
 
 /// The fingerprint of a key in its text form, or the text when it is not a key.

@@ -52,6 +52,10 @@ pub enum RelayError {
 
 struct Linked {
     id: u64,
+    /// The enrolled directory behind the link (none for a configured credential).
+    directory: Option<String>,
+    /// Tells the link to close, with the close code the directory is to see.
+    close: tokio::sync::watch::Sender<Option<u16>>,
     key: DirectoryKey,
     /// The key and the keys it replaced, parsed once: relay tickets signed by any of them
     /// are honoured.
@@ -82,6 +86,7 @@ pub struct Registration {
     links: Arc<Links>,
     tenant: String,
     id: u64,
+    closing: tokio::sync::watch::Receiver<Option<u16>>,
 }
 
 impl Drop for Registration {
@@ -98,6 +103,12 @@ impl Drop for Registration {
 }
 
 impl Registration {
+    /// Changes to `Some(close code)` when the link is to be closed (revoked, subscription
+    /// ended).
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<Option<u16>> {
+        self.closing.clone()
+    }
+
     /// The directory behind this link rotated its key.
     pub fn set_key(&self, key: DirectoryKey) {
         self.links.generation.fetch_add(1, Ordering::Relaxed);
@@ -118,9 +129,11 @@ impl Links {
         tenant: &str,
         key: DirectoryKey,
         link: Arc<dyn Link>,
+        directory: Option<String>,
     ) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         self.generation.fetch_add(1, Ordering::Relaxed);
+        let (close, closing) = tokio::sync::watch::channel(None);
         self.tenants
             .write()
             .expect("poisoned")
@@ -128,6 +141,8 @@ impl Links {
             .or_default()
             .push(Linked {
                 id,
+                directory,
+                close,
                 signers: signers(&key),
                 key,
                 link,
@@ -136,7 +151,40 @@ impl Links {
             links: Arc::clone(self),
             tenant: tenant.to_owned(),
             id,
+            closing,
         }
+    }
+
+    /// Closes every link `verdict` gives a close code for (tenant, enrolled directory).
+    /// How many it closed.
+    pub fn close_where(&self, verdict: impl Fn(&str, Option<&str>) -> Option<u16>) -> usize {
+        let tenants = self.tenants.read().expect("poisoned");
+        let mut closed = 0;
+        for (tenant, linked) in tenants.iter() {
+            for l in linked {
+                if let Some(code) = verdict(tenant, l.directory.as_deref())
+                    && l.close.borrow().is_none()
+                {
+                    l.close.send_replace(Some(code));
+                    closed += 1;
+                }
+            }
+        }
+        closed
+    }
+
+    /// Tenants with a link right now.
+    pub fn tenants(&self) -> Vec<String> {
+        self.tenants.read().expect("poisoned").keys().cloned().collect()
+    }
+
+    /// Whether the enrolled directory `id` is linked right now.
+    pub fn is_linked(&self, tenant: &str, id: &str) -> bool {
+        self.tenants
+            .read()
+            .expect("poisoned")
+            .get(tenant)
+            .is_some_and(|l| l.iter().any(|l| l.directory.as_deref() == Some(id)))
     }
 
     /// Changes so far to any link or key.
@@ -294,12 +342,20 @@ mod tests {
                 .await,
             Err(RelayError::Offline)
         );
-        let gone = links.add("t", key("a", 0), Arc::new(Fixed(Err(LinkGone))));
+        let gone = links.add("t", key("a", 0), Arc::new(Fixed(Err(LinkGone))), None);
         let good = links.add(
             "t",
             key("a", 0),
             Arc::new(Fixed(Ok(Relayed::Answer("sealed".into())))),
+            Some("dir_1".into()),
         );
+        assert!(links.is_linked("t", "dir_1"));
+        let closing = good.closing();
+        assert_eq!(
+            links.close_where(|_, d| (d == Some("dir_1")).then_some(4001)),
+            1
+        );
+        assert_eq!(*closing.borrow(), Some(4001));
         for _ in 0..4 {
             assert_eq!(
                 links
@@ -330,8 +386,8 @@ mod tests {
     #[tokio::test]
     async fn the_newest_key_is_published_and_a_silent_directory_times_out() {
         let links = Arc::new(Links::default());
-        let _old = links.add("t", key("old", 0), Arc::new(Silent));
-        let newer = links.add("t", key("new", 1), Arc::new(Silent));
+        let _old = links.add("t", key("old", 0), Arc::new(Silent), None);
+        let newer = links.add("t", key("new", 1), Arc::new(Silent), None);
         assert_eq!(links.key("t").unwrap().fingerprint, "new");
         assert_eq!(
             links

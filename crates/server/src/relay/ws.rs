@@ -10,8 +10,11 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use kontakt_api::{DirectoryKey, SealedRequest};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Link, LinkGone, Links, Relayed, Relaying};
+use super::{Link, LinkGone, Relayed, Relaying};
 use crate::link::{Admission, ToCloud, ToDirectory};
+use crate::registry::DirectoryRecord;
+use crate::state::SharedState;
+use crate::tenants::{CLOSE_SUBSCRIPTION_ENDED, Tenant, now_secs};
 
 /// How long a new link has to say hello.
 const HELLO_WITHIN: Duration = Duration::from_secs(10);
@@ -59,17 +62,39 @@ enum Ended {
     Silent,
     NoHello,
     Protocol(&'static str),
+    /// Revoked, or the subscription ended: the close code.
+    Told(u16),
 }
 
-/// Runs one directory's link for `tenant` (already authenticated) until it ends.
+/// Whether an enrolled directory may link with `key`: the key it enrolled with (or, for
+/// the demo's directory, any first key), or one that key endorsed through rotations.
+fn enrolled_key_accepted(key: &DirectoryKey, registered: &str) -> bool {
+    if registered.is_empty() || key.key == registered {
+        return true;
+    }
+    let (Ok(pinned), Some(current)) = (kontakt_seal::PublicKey::from_text(registered), key.public_key())
+    else {
+        return false;
+    };
+    let chain: Vec<kontakt_seal::Endorsement> =
+        key.endorsements.iter().filter_map(|e| e.parse().ok()).collect();
+    kontakt_seal::Endorsement::chain_leads_to(&chain, &pinned, &current)
+}
+
+/// Runs one directory's link for `tenant` (already authenticated: by a configured
+/// credential, or as the enrolled `directory`) until it ends.
 pub async fn serve(
     mut socket: WebSocket,
-    tenant: String,
-    label: String,
-    links: Arc<Links>,
-    ping: Duration,
+    state: SharedState,
+    tenant: Arc<Tenant>,
+    directory: Option<DirectoryRecord>,
 ) {
-    let key = match hello(&mut socket, &tenant).await {
+    let (links, ping) = (Arc::clone(&state.links), state.link_ping);
+    let label = tenant.label.clone();
+    let registry = state.tenants.registry.clone();
+    let tenant_id = tenant.id.clone();
+    let tenant = tenant_id.as_str();
+    let key = match hello(&mut socket, tenant).await {
         Ok(key) => key,
         Err(ended) => {
             tracing::warn!(tenant = %label, reason = ?ended, "directory link refused");
@@ -82,7 +107,32 @@ pub async fn serve(
             return;
         }
     };
-    if let Some(published) = links.key(&tenant)
+    if state.tenants.get(tenant).is_none_or(|t| t.ended(now_secs())) {
+        tracing::info!(tenant = %label, "a directory of an organisation whose subscription has ended was told to stop");
+        close(
+            &mut socket,
+            CLOSE_SUBSCRIPTION_ENDED,
+            "the organisation's subscription has ended",
+        )
+        .await;
+        return;
+    }
+    if let (Some(d), Some(registry)) = (&directory, &registry) {
+        if !enrolled_key_accepted(&key, &d.public_key) {
+            tracing::warn!(tenant = %label, directory = %d.id, "an enrolled directory linked with a key it did not enroll with; refused");
+            close(
+                &mut socket,
+                close_code::POLICY,
+                "not the key this directory enrolled with (nor one it endorsed)",
+            )
+            .await;
+            return;
+        }
+        if let Err(e) = registry.seen(&d.id, &key.key, now_secs()).await {
+            tracing::warn!(error = %e, "cannot record that a directory linked");
+        }
+    }
+    if let Some(published) = links.key(tenant)
         && published.fingerprint != key.fingerprint
         && published.endorsements.len() == key.endorsements.len()
     {
@@ -93,8 +143,14 @@ pub async fn serve(
         );
     }
     let (requests, mut outgoing) = mpsc::channel::<Pending>(256);
-    let registration = links.add(&tenant, key, Arc::new(WsLink { requests }));
-    tracing::info!(tenant = %label, instances = links.count(&tenant), "directory linked");
+    let registration = links.add(
+        tenant,
+        key,
+        Arc::new(WsLink { requests }),
+        directory.as_ref().map(|d| d.id.clone()),
+    );
+    let mut closing = registration.closing();
+    tracing::info!(tenant = %label, instances = links.count(tenant), "directory linked");
     let mut pending: HashMap<u64, oneshot::Sender<Relayed>> = HashMap::new();
     let mut next_id: u64 = 1;
     let mut pinger = tokio::time::interval(ping);
@@ -138,13 +194,26 @@ pub async fn serve(
                             let _ = answer.send(Relayed::Refused(reason));
                         }
                     }
-                    Ok(ToCloud::Key(key)) if valid_key(&key, &tenant) => {
+                    Ok(ToCloud::Key(key)) if valid_key(&key, tenant) => {
                         tracing::info!(tenant = %label, "directory key rotated");
+                        if let (Some(d), Some(registry)) = (&directory, &registry)
+                            && let Err(e) = registry.seen(&d.id, &key.key, now_secs()).await
+                        {
+                            tracing::warn!(error = %e, "cannot record a directory's new key");
+                        }
                         registration.set_key(key);
+                    }
+                    Ok(ToCloud::Usage { day, searches, lookups, users }) => {
+                        state.telemetry.reported(tenant, &day, searches, lookups, users);
                     }
                     Ok(ToCloud::Key(_)) => break Ended::Protocol("unusable key"),
                     Ok(ToCloud::Hello { .. }) => break Ended::Protocol("second hello"),
                     Err(_) => break Ended::Protocol("not a frame of the link protocol"),
+                }
+            }
+            Ok(()) = closing.changed() => {
+                if let Some(code) = *closing.borrow() {
+                    break Ended::Told(code);
                 }
             }
             _ = pinger.tick() => {
@@ -162,9 +231,26 @@ pub async fn serve(
     drop(registration);
     // Waiting requests learn the link is gone and fail over.
     drop(pending);
-    tracing::info!(tenant = %label, reason = ?ended, instances = links.count(&tenant), "directory link ended");
-    if let Ended::Protocol(what) = ended {
-        close(&mut socket, close_code::PROTOCOL, what).await;
+    tracing::info!(tenant = %label, reason = ?ended, instances = links.count(tenant), "directory link ended");
+    match ended {
+        Ended::Protocol(what) => close(&mut socket, close_code::PROTOCOL, what).await,
+        Ended::Told(CLOSE_SUBSCRIPTION_ENDED) => {
+            close(
+                &mut socket,
+                CLOSE_SUBSCRIPTION_ENDED,
+                "the organisation's subscription has ended",
+            )
+            .await
+        }
+        Ended::Told(code) => {
+            close(
+                &mut socket,
+                code,
+                "this directory was revoked by its organisation's administrator",
+            )
+            .await
+        }
+        _ => {}
     }
 }
 

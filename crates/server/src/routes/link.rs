@@ -1,5 +1,6 @@
 //! `GET /api/v1/link`: where directories dial in (WebSocket). A directory authenticates
-//! with its credential for one tenant; anything else is refused before the upgrade.
+//! with its credential for one tenant — one it enrolled with, or one configured for the
+//! tenant; anything else is refused before the upgrade.
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
@@ -33,14 +34,28 @@ pub async fn accept(
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(refused)?;
     let tenant = state.tenants.get(&tenant_id).ok_or_else(refused)?;
-    // The same answer for an unknown tenant and a wrong credential: nothing to learn.
-    if !credential_matches(credential, &tenant.credentials) {
-        tracing::warn!(tenant = %tenant.label, "a directory link with a wrong credential was refused");
-        return Err(refused());
-    }
-    let (links, label, ping) = (state.links.clone(), tenant.label.clone(), state.link_ping);
+    // The same answer for an unknown tenant, a wrong or a revoked credential: nothing to
+    // learn.
+    let directory = if credential_matches(credential, &tenant.credentials) {
+        None
+    } else {
+        let enrolled = match &state.tenants.registry {
+            Some(registry) => registry
+                .directory_by_credential(credential)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?,
+            None => None,
+        };
+        match enrolled {
+            Some(d) if d.tenant_id == tenant.id => Some(d),
+            _ => {
+                tracing::warn!(tenant = %tenant.label, "a directory link with a wrong credential was refused");
+                return Err(refused());
+            }
+        }
+    };
     Ok(upgrade
         .max_message_size(MAX_FROM_DIRECTORY)
         .max_frame_size(MAX_FROM_DIRECTORY)
-        .on_upgrade(move |socket| relay::ws::serve(socket, tenant_id, label, links, ping)))
+        .on_upgrade(move |socket| relay::ws::serve(socket, state, tenant, directory)))
 }

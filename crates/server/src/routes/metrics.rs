@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use crate::state::SharedState;
 
 pub async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
-    for tenant in state.tenants.values() {
+    for tenant in state.tenants.all() {
         state
             .metrics
             .set_links(&tenant.label, state.links.count(&tenant.id));

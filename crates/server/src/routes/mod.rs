@@ -4,6 +4,7 @@
 
 mod contacts;
 mod dev;
+mod enroll;
 mod errors;
 mod health;
 mod link;
@@ -105,7 +106,12 @@ pub fn api(state: &SharedState) -> Router<SharedState> {
 /// the same process). Outside the API's layers: a WebSocket, not a JSON route.
 pub fn links(state: &SharedState) -> Router<SharedState> {
     if state.accepts_links {
-        Router::new().route(crate::link::LINK_PATH, get(link::accept))
+        Router::new()
+            .route(crate::link::LINK_PATH, get(link::accept))
+            .route(
+                crate::link::ENROLL_PATH,
+                axum::routing::post(enroll::enroll),
+            )
     } else {
         Router::new()
     }

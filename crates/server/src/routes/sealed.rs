@@ -29,7 +29,8 @@ pub struct Ciphertext;
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // only its documentation is used
 pub enum TenantErrors {
-    /// `unknown_tenant`: the organisation has not registered with this service.
+    /// `unknown_tenant`: the organisation has not registered with this service; or
+    /// `subscription_ended`: its subscription has ended.
     #[response(status = 403, content_type = "application/problem+json")]
     UnknownTenant(Problem),
     /// `directory_offline`: no directory of the organisation is connected.
@@ -148,6 +149,9 @@ async fn relay(
         .metrics
         .relay_seconds
         .observe(started.elapsed().as_secs_f64());
+    if let Ok(Relayed::Answer(_)) = &result {
+        state.telemetry.answered(&tenant.id, started.elapsed());
+    }
     match result {
         Ok(Relayed::Answer(sealed)) => Ok(sealed),
         Ok(Relayed::Refused(Refusal::KeyChanged)) | Err(RelayError::KeyChanged) => {
@@ -201,13 +205,17 @@ fn too_many(state: &SharedState, wait: std::time::Duration) -> ApiError {
 /// a tenant id is not echoed back.
 fn registered(state: &SharedState, tenant: &str) -> Result<Arc<Tenant>, ApiError> {
     let id = tenant.to_ascii_lowercase();
-    state.tenants.get(&id).cloned().ok_or_else(|| {
+    let tenant = state.tenants.get(&id).ok_or_else(|| {
         ApiError::UnknownTenant(if is_guid(&id) {
             id
         } else {
             String::from("not a tenant id")
         })
-    })
+    })?;
+    if tenant.ended(crate::tenants::now_secs()) {
+        return Err(ApiError::SubscriptionEnded);
+    }
+    Ok(tenant)
 }
 
 /// The answer, with the organisation's label for the access log.

@@ -26,7 +26,7 @@ impl ConfigFile {
         match (&self.link, role) {
             (Some(link), Role::Directory) => {
                 problems.within("link", |p| {
-                    check_link(link, production, self.demo.enabled, p)
+                    check_link(link, production, p)
                 });
             }
             (None, Role::Directory) => problems.error(
@@ -90,7 +90,8 @@ impl ConfigFile {
             Some(auth) => problems.within("auth", |p| self.check_auth(auth, p)),
         }
         problems.within("limits", |p| check_limits(&self.limits, p));
-        if self.tenants.is_empty() {
+        self.check_cloud_sections(role, &mut problems);
+        if self.tenants.is_empty() && role != Role::Cloud {
             problems.error(
                 "tenants",
                 "no tenant is configured: add a [[tenants]] table",
@@ -109,6 +110,69 @@ impl ConfigFile {
             });
         }
         problems
+    }
+
+    /// `[registry]` and `[admin]`, which only the cloud reads.
+    fn check_cloud_sections(&self, role: Role, problems: &mut Problems) {
+        let registry = &self.registry;
+        let configured = registry.url.is_some() || registry.url_env.is_some();
+        if role != Role::Cloud {
+            if configured {
+                problems.warning("registry", format!("only the cloud keeps a registry; {} ignores it", role.name()));
+            }
+            if self.admin.is_some() {
+                problems.warning("admin", format!("only the cloud has /admin; {} ignores it", role.name()));
+            }
+            return;
+        }
+        match (&registry.url, &registry.url_env) {
+            (Some(_), Some(_)) => problems.error("registry.url", "give url or url_env, not both"),
+            (Some(url), None) => {
+                let known = ["sqlite:", "postgres://", "postgresql://"];
+                if !known.iter().any(|k| url.starts_with(k)) {
+                    // Never the URL itself: it may hold a password.
+                    problems.error(
+                        "registry.url",
+                        "must start with sqlite: (a file) or postgres:// (a server)",
+                    );
+                }
+            }
+            (None, Some(_)) | (None, None) => {}
+        }
+        match &self.admin {
+            Some(admin) => {
+                if !admin.authority.starts_with("https://") {
+                    problems.error("admin.authority", "must be an https:// address");
+                }
+                if self.auth.is_none() {
+                    problems.error("auth", "missing: administrators sign in with [auth]'s client id");
+                }
+                match (&admin.client_secret_file, &admin.client_secret_env) {
+                    (Some(_), Some(_)) => problems.error(
+                        "admin.client_secret_file",
+                        "give client_secret_file or client_secret_env, not both",
+                    ),
+                    (None, None) => problems.error(
+                        "admin.client_secret_file",
+                        "missing: Entra redeems an administrator's sign-in only with the app registration's client secret",
+                    ),
+                    (Some(file), None) if !file.exists() => problems.error(
+                        "admin.client_secret_file",
+                        format!("{} does not exist", file.display()),
+                    ),
+                    (None, Some(var)) if std::env::var_os(var).is_none() => problems.error(
+                        "admin.client_secret_env",
+                        "the environment variable it names is not set",
+                    ),
+                    _ => {}
+                }
+            }
+            None if !self.demo.enabled => problems.warning(
+                "admin",
+                "missing: organisations cannot register at /admin (docs/deploy.md, \"Administrators' sign-in\")",
+            ),
+            None => {}
+        }
     }
 
     fn check_auth(&self, auth: &AuthSection, problems: &mut Problems) {
@@ -277,7 +341,7 @@ fn check_tenant(tenant: &TenantSection, role: Role, production: bool, problems: 
     }
 }
 
-fn check_link(link: &LinkSection, production: bool, demo: bool, problems: &mut Problems) {
+fn check_link(link: &LinkSection, production: bool, problems: &mut Problems) {
     let https = link.cloud.starts_with("https://");
     if !(https || (!production && link.cloud.starts_with("http://"))) {
         problems.error(
@@ -303,10 +367,9 @@ fn check_link(link: &LinkSection, production: bool, demo: bool, problems: &mut P
             "credential_file",
             "give credential_file or credential_env, not both",
         ),
-        (None, None) if !demo => problems.error(
-            "credential_file",
-            "missing: the file `kontakt directory new-credential` wrote (or credential_env)",
-        ),
+        // Without either, the credential `kontakt directory enroll` writes into the data
+        // folder.
+        (None, None) => {}
         (Some(file), None) if !file.exists() => problems.warning(
             "credential_file",
             format!(

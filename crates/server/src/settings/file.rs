@@ -35,6 +35,44 @@ pub struct ConfigFile {
     pub tenants: Vec<TenantSection>,
     /// The directory's link to the cloud.
     pub link: Option<LinkSection>,
+    /// Where the cloud keeps its registry of organisations.
+    #[serde(default)]
+    pub registry: RegistrySection,
+    /// Administrators signing in at `/admin` (the cloud).
+    pub admin: Option<AdminSection>,
+}
+
+/// The cloud's registry database.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySection {
+    /// `sqlite:/path/registry.sqlite` or `postgres://user@host/db`. Default: a SQLite file
+    /// `registry.sqlite` in `server.data_dir`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Or the name of an environment variable holding the URL (for one with a password).
+    #[serde(default)]
+    pub url_env: Option<String>,
+}
+
+/// Sign-in of organisations' administrators at `/admin`: OpenID Connect with PKCE.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSection {
+    /// A file holding the app registration's client secret (Entra requires one from a web
+    /// app redeeming a code).
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// Or the name of an environment variable holding it.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// Where administrators sign in.
+    #[serde(default = "default_authority")]
+    pub authority: String,
+}
+
+fn default_authority() -> String {
+    String::from("https://login.microsoftonline.com")
 }
 
 /// What a configuration file configures.
@@ -65,7 +103,8 @@ pub struct LinkSection {
     /// The cloud's address, e.g. `https://contacts.example.com`; the directory connects to
     /// `{cloud}/api/v1/link` (WebSocket over TLS, port 443).
     pub cloud: String,
-    /// A file holding the directory's credential (`kontakt directory new-credential`).
+    /// A file holding the directory's credential. Default: `link-credential` in
+    /// `server.data_dir`, where `kontakt directory enroll` writes it.
     #[serde(default)]
     pub credential_file: Option<PathBuf>,
     /// Or the name of an environment variable holding it.
@@ -183,6 +222,10 @@ pub struct DemoSection {
     /// (`/dev/teams`). Development mode only.
     #[serde(default)]
     pub enabled: bool,
+    /// The cloud registers the demo organisation and its directory (the demo credential)
+    /// at start, so `kontakt directory --demo` links with no manual step.
+    #[serde(default)]
+    pub register_tenant: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -289,6 +332,9 @@ impl ConfigFile {
     fn resolve_paths(&mut self, base: &Path) {
         resolve_path(&mut self.server.data_dir, base);
         if let Some(file) = self.link.as_mut().and_then(|l| l.credential_file.as_mut()) {
+            resolve_path(file, base);
+        }
+        if let Some(file) = self.admin.as_mut().and_then(|a| a.client_secret_file.as_mut()) {
             resolve_path(file, base);
         }
         for path in [&mut self.server.tab_dir, &mut self.server.cache_secret_file]

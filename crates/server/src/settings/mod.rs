@@ -40,8 +40,8 @@ pub enum ConfigError {
     Invalid(Vec<SettingProblem>),
     #[error("cannot create a temporary data folder: {0}")]
     Scratch(#[source] std::io::Error),
-    #[error("link.credential_env: the environment variable {0} is not set")]
-    Credential(String),
+    #[error("{0}: the environment variable it names is not set")]
+    Env(&'static str),
 }
 
 /// What the server runs with, every value final.
@@ -69,14 +69,43 @@ pub struct Settings {
     pub tenants: Vec<TenantSettings>,
     /// The directory's link to its cloud.
     pub link: Option<LinkSettings>,
+    /// The address users reach the service at, without a trailing slash.
+    pub public_url: Option<String>,
+    /// The cloud's registry: `sqlite:…` or `postgres://…`.
+    pub registry_url: String,
+    /// Administrators' sign-in at `/admin` (the cloud; absent in demo mode, which signs
+    /// administrators in with its own demo identity provider).
+    pub admin: Option<AdminSignIn>,
+    /// The demo cloud registers the demo organisation and its directory at start.
+    pub register_demo_tenant: bool,
+}
+
+/// The OpenID Connect client the cloud is for administrators.
+#[derive(Clone)]
+pub struct AdminSignIn {
+    pub authority: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for AdminSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSignIn")
+            .field("authority", &self.authority)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone)]
 pub struct LinkSettings {
     /// The cloud's address, without a trailing slash.
     pub cloud: String,
-    /// The credential, read from its file or variable once.
-    pub credential: String,
+    /// The credential, read from its file or variable once; `None` before the directory
+    /// is enrolled (`kontakt directory enroll`).
+    pub credential: Option<String>,
+    /// Where enrollment writes the credential.
+    pub credential_file: PathBuf,
     pub ping: Duration,
 }
 
@@ -214,30 +243,50 @@ impl Settings {
             limits,
             tenants,
             link,
+            registry,
+            admin,
         } = file;
+        let scratch_data = server.data_dir.as_os_str().is_empty();
         let link = link
             .map(|l| {
+                let default_file = server.data_dir.join("link-credential");
                 let credential = match (&l.credential_file, &l.credential_env) {
-                    (Some(path), _) => std::fs::read_to_string(path)
-                        .map_err(|source| ConfigError::Read {
-                            path: path.clone(),
-                            source,
-                        })?
-                        .trim()
-                        .to_owned(),
-                    (None, Some(var)) => std::env::var(var)
-                        .map_err(|_| ConfigError::Credential(var.clone()))?
-                        .trim()
-                        .to_owned(),
-                    (None, None) => crate::link::DEMO_CREDENTIAL.to_owned(),
+                    (Some(path), _) => Some(read_secret(path)?),
+                    (None, Some(_)) => Some(from_env(&l.credential_env, "link.credential_env")?),
+                    (None, None) if demo.enabled && scratch_data => {
+                        Some(crate::link::DEMO_CREDENTIAL.to_owned())
+                    }
+                    (None, None) => default_file
+                        .exists()
+                        .then(|| read_secret(&default_file))
+                        .transpose()?,
                 };
                 Ok::<_, ConfigError>(LinkSettings {
                     cloud: l.cloud.trim_end_matches('/').to_owned(),
                     credential,
+                    credential_file: l.credential_file.clone().unwrap_or(default_file),
                     ping: l.ping,
                 })
             })
             .transpose()?;
+        let registry_url = match (&registry.url, &registry.url_env) {
+            (Some(url), _) => url.clone(),
+            (None, Some(_)) => from_env(&registry.url_env, "registry.url_env")?,
+            (None, None) => String::new(),
+        };
+        let admin = match (&admin, &auth) {
+            (_, _) if demo.enabled => None,
+            (Some(a), Some(auth)) => Some(AdminSignIn {
+                authority: a.authority.trim_end_matches('/').to_owned(),
+                client_id: auth.client_id.to_ascii_lowercase(),
+                client_secret: match (&a.client_secret_file, &a.client_secret_env) {
+                    (Some(path), _) => Some(read_secret(path)?),
+                    (None, Some(_)) => Some(from_env(&a.client_secret_env, "admin.client_secret_env")?),
+                    (None, None) => None,
+                },
+            }),
+            _ => None,
+        };
         let scratch = if server.data_dir.as_os_str().is_empty() {
             let dir = tempfile::Builder::new()
                 .prefix("kontakt-demo-")
@@ -250,6 +299,11 @@ impl Settings {
         let data_dir = scratch
             .as_ref()
             .map_or(server.data_dir, |d| d.path().to_owned());
+        let registry_url = if registry_url.is_empty() {
+            format!("sqlite:{}", data_dir.join("registry.sqlite").display())
+        } else {
+            registry_url
+        };
         let cache_secret = match server.cache_secret_file {
             Some(path) => CacheSecret::File(path),
             None if scratch.is_some() && demo.enabled => CacheSecret::Public(DEMO_CACHE_SECRET),
@@ -328,6 +382,13 @@ impl Settings {
                 })
                 .collect(),
             link,
+            public_url: server
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            registry_url,
+            admin,
+            register_demo_tenant: demo.enabled && demo.register_tenant,
         })
     }
 
@@ -357,20 +418,32 @@ impl ConfigFile {
                 ..file::ServerSection::default()
             },
             auth: None,
-            demo: file::DemoSection { enabled: true },
+            demo: file::DemoSection {
+                enabled: true,
+                register_tenant: false,
+            },
             limits: Limits::default(),
             tenants: vec![demo_tenant(Some((size, seed)))],
             link: None,
+            registry: file::RegistrySection::default(),
+            admin: None,
         }
     }
 
-    /// What `kontakt cloud --demo` runs with: the demo tenant registered, with the demo
+    /// What `kontakt cloud --demo` runs with: the demo tenant registered in a registry in
+    /// `data_dir` (operator commands with `--demo` find it there), with the demo
     /// credential for its directory; no sources.
-    pub fn demo_cloud() -> ConfigFile {
-        ConfigFile {
-            tenants: vec![demo_tenant(None)],
-            ..ConfigFile::demo(0, 0)
-        }
+    pub fn demo_cloud(data_dir: PathBuf) -> ConfigFile {
+        let mut file = ConfigFile::demo(0, 0);
+        file.tenants.clear();
+        file.server.data_dir = data_dir;
+        file.demo.register_tenant = true;
+        file
+    }
+
+    /// Where `kontakt cloud --demo` keeps its registry when not told otherwise.
+    pub fn demo_cloud_dir() -> PathBuf {
+        std::env::temp_dir().join("kontakt-demo-cloud")
     }
 
     /// What `kontakt directory --demo --cloud URL` runs with: the demo directory, linked to
@@ -388,33 +461,39 @@ impl ConfigFile {
     }
 }
 
-/// The demo tenant: with its generated directory when `contacts` says how many, else as
-/// the cloud knows it (a credential for its directory, nothing else).
+/// The demo tenant with its generated directory of `contacts` (how many, seed).
 fn demo_tenant(contacts: Option<(usize, u64)>) -> file::TenantSection {
-    let (dialing, sources, directory_credentials) = match contacts {
-        Some((size, seed)) => (
-            Some(kontakt_directory::demo::dialing()),
-            vec![Source {
-                id: kontakt_directory::demo::SOURCE_ID.to_owned(),
-                name: kontakt_directory::demo::SOURCE_NAME.to_owned(),
-                refresh: Duration::from_secs(24 * 3600),
-                kind: SourceKind::Demo(DemoSource { size, seed }),
-            }],
-            Vec::new(),
-        ),
-        None => (
-            None,
-            Vec::new(),
-            vec![crate::link::credential_line(crate::link::DEMO_CREDENTIAL)],
-        ),
-    };
+    let (size, seed) = contacts.unwrap_or_default();
     file::TenantSection {
         id: demo::TENANT_ID.to_owned(),
         name: demo::TENANT_NAME.to_owned(),
-        dialing,
-        sources,
-        directory_credentials,
+        dialing: Some(kontakt_directory::demo::dialing()),
+        sources: vec![Source {
+            id: kontakt_directory::demo::SOURCE_ID.to_owned(),
+            name: kontakt_directory::demo::SOURCE_NAME.to_owned(),
+            refresh: Duration::from_secs(24 * 3600),
+            kind: SourceKind::Demo(DemoSource { size, seed }),
+        }],
+        directory_credentials: Vec::new(),
     }
+}
+
+/// A secret from a file, without surrounding white space.
+fn read_secret(path: &std::path::Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_owned())
+        .map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// The value of the environment variable `var` names (`key` says where it was named).
+fn from_env(var: &Option<String>, key: &'static str) -> Result<String, ConfigError> {
+    var.as_deref()
+        .and_then(|v| std::env::var(v).ok())
+        .map(|v| v.trim().to_owned())
+        .ok_or(ConfigError::Env(key))
 }
 
 /// First 12 hex digits of SHA-256 of the tenant id: an operator who knows a tenant id can
