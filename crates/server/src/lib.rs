@@ -3,6 +3,7 @@
 //! out to the cloud), and `serve`, both in one process linked in memory. `main` only wires:
 //! settings → [`start`] or [`start_directory`]; tests call [`app`] directly.
 
+pub mod admin;
 pub mod auth;
 pub mod cache_key;
 pub mod demo;
@@ -83,7 +84,9 @@ pub fn app(state: SharedState) -> Router {
         Ok(tab) => tab.clone().router(),
         Err(reason) => web::not_built_router(reason.clone()),
     };
+    let admin = admin::router(&state);
     api.merge(routes::operations())
+        .merge(admin)
         .merge(routes::links(&state))
         .merge(pages)
         .merge(tab)
@@ -97,6 +100,8 @@ pub fn app(state: SharedState) -> Router {
 /// A server listening on a port, for `main` and for tests that need a real socket.
 pub struct Running {
     pub addr: SocketAddr,
+    /// What the routes share (tests flush counters and read links through it).
+    pub state: SharedState,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Keeps a temporary data folder (the demo's) until the server is gone.
     _settings: Settings,
@@ -110,7 +115,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::open(&settings, addr).await?;
-    let app = app(state);
+    let app = app(state.clone());
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
@@ -118,6 +123,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     });
     Ok(Running {
         addr,
+        state,
         handle,
         _settings: settings,
     })

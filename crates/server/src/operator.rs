@@ -43,7 +43,11 @@ pub async fn run(settings: &Settings, operation: Operation) -> anyhow::Result<St
     match operation {
         Operation::List => {
             let tenants = registry.tenants().await?;
-            writeln!(out, "{:<36}  {:<10}  {:>11}  organisation", "tenant", "state", "directories")?;
+            writeln!(
+                out,
+                "{:<36}  {:<10}  {:>11}  organisation",
+                "tenant", "state", "directories"
+            )?;
             for t in &tenants {
                 let state = match t.subscription_ends_at {
                     Some(end) if end <= now => format!("ended {}", day_of(end)),
@@ -51,9 +55,18 @@ pub async fn run(settings: &Settings, operation: Operation) -> anyhow::Result<St
                     None => String::from("active"),
                 };
                 let directories = registry.directories(&t.id).await?.len();
-                writeln!(out, "{:<36}  {state:<10}  {directories:>11}  {}", t.id, t.organisation)?;
+                writeln!(
+                    out,
+                    "{:<36}  {state:<10}  {directories:>11}  {}",
+                    t.id, t.organisation
+                )?;
             }
-            writeln!(out, "{} organisation{}", tenants.len(), if tenants.len() == 1 { "" } else { "s" })?;
+            writeln!(
+                out,
+                "{} organisation{}",
+                tenants.len(),
+                if tenants.len() == 1 { "" } else { "s" }
+            )?;
         }
         Operation::Show(tenant) => {
             let stored = registry
@@ -77,7 +90,10 @@ pub async fn run(settings: &Settings, operation: Operation) -> anyhow::Result<St
         }
         Operation::Delete(tenant) => {
             if registry.delete_tenant(&tenant, now).await? {
-                writeln!(out, "Deleted everything of {tenant}; a running cloud closes its directories' links within seconds.")?;
+                writeln!(
+                    out,
+                    "Deleted everything of {tenant}; a running cloud closes its directories' links within seconds."
+                )?;
             } else {
                 anyhow::bail!("no organisation {tenant} is registered");
             }

@@ -14,9 +14,9 @@ use crate::limiter::RateLimiter;
 use crate::metrics::Metrics;
 use crate::onprem::{Directory, LocalLink, Services};
 use crate::problem::ApiError;
+use crate::registry::Registry;
 use crate::relay::tickets::CheckedTickets;
 use crate::relay::{Links, Registration};
-use crate::registry::Registry;
 use crate::settings::{Consent, Limits, Role, Settings, SignIn};
 use crate::telemetry::Telemetry;
 use crate::tenants::TenantBook;
@@ -57,6 +57,8 @@ pub struct AppState {
     pub tab: Result<Tab, String>,
     /// What the sign-in window asks consent for.
     pub consent: Option<Consent>,
+    /// `/admin` (the cloud).
+    pub admin: Option<crate::admin::Admin>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -132,7 +134,13 @@ impl AppState {
         if let Some(registry) = &registry {
             crate::registry::spawn_daily_purge(Arc::clone(registry));
         }
+        let admin = match settings.role {
+            Role::Cloud => Some(open_admin(settings, addr)?),
+            _ => None,
+        }
+        .flatten();
         Ok(Arc::new(AppState {
+            admin,
             tenants,
             telemetry,
             links,
@@ -178,7 +186,10 @@ impl AppState {
 async fn open_registry(settings: &Settings) -> anyhow::Result<Registry> {
     if settings.registry_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
-            anyhow::anyhow!("cannot create the data folder {}: {e}", settings.data_dir.display())
+            anyhow::anyhow!(
+                "cannot create the data folder {}: {e}",
+                settings.data_dir.display()
+            )
         })?;
     }
     let registry = Registry::open(&settings.registry_url).await?;
@@ -186,4 +197,39 @@ async fn open_registry(settings: &Settings) -> anyhow::Result<Registry> {
         crate::registry::register_demo(&registry).await?;
     }
     Ok(registry)
+}
+
+/// `/admin`: signing administrators in with Entra ID, or in demo mode with the demo's own
+/// identity provider at this server's address. `None` when neither is configured.
+fn open_admin(
+    settings: &Settings,
+    addr: SocketAddr,
+) -> anyhow::Result<Option<crate::admin::Admin>> {
+    use crate::admin::{Admin, demo_idp::DemoIdp, oidc::Client, session::SessionKeys};
+    let local = || {
+        let host = if addr.ip().is_unspecified() {
+            SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        } else {
+            addr
+        };
+        format!("http://{host}")
+    };
+    let base = settings.public_url.clone().unwrap_or_else(local);
+    let (client, demo_idp) = match (&settings.admin, settings.demo) {
+        (_, true) => (
+            Client::new(&format!("{base}/dev/idp"), demo::CLIENT_ID, None, &base),
+            Some(DemoIdp::default()),
+        ),
+        (Some(a), false) => (
+            Client::new(&a.authority, &a.client_id, a.client_secret.clone(), &base),
+            None,
+        ),
+        (None, false) => return Ok(None),
+    };
+    let keys = SessionKeys::load_or_create(&settings.data_dir, base.starts_with("https://"))?;
+    Ok(Some(Admin {
+        client,
+        keys,
+        demo_idp,
+    }))
 }

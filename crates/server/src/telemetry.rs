@@ -35,15 +35,26 @@ impl Telemetry {
 
     /// A directory's report for `day` (the directory's day, which is the cloud's within
     /// the clock skew sealed requests allow).
-    pub fn reported(&self, tenant: &str, day: &str, searches: u64, lookups: u64, users: Vec<String>) {
+    pub fn reported(
+        &self,
+        tenant: &str,
+        day: &str,
+        searches: u64,
+        lookups: u64,
+        users: Vec<String>,
+    ) {
         if day.len() != 10 {
             return;
         }
         self.with(tenant, day.to_owned(), |r| {
             r.searches += searches;
             r.lookups += lookups;
-            r.user_hashes
-                .extend(users.into_iter().take(MAX_USERS_PER_REPORT).filter(|h| h.len() <= 64));
+            r.user_hashes.extend(
+                users
+                    .into_iter()
+                    .take(MAX_USERS_PER_REPORT)
+                    .filter(|h| h.len() <= 64),
+            );
         });
     }
 
@@ -84,7 +95,9 @@ impl Telemetry {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(FLUSH_EVERY).await;
-                let Some(telemetry) = telemetry.upgrade() else { break };
+                let Some(telemetry) = telemetry.upgrade() else {
+                    break;
+                };
                 telemetry.flush().await;
             }
         });

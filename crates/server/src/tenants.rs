@@ -132,7 +132,10 @@ impl TenantBook {
                 }
                 let closed = book.enforce(&links, now_secs());
                 if closed > 0 {
-                    tracing::info!(links = closed, "closed links of revoked directories or ended subscriptions");
+                    tracing::info!(
+                        links = closed,
+                        "closed links of revoked directories or ended subscriptions"
+                    );
                 }
             }
         });

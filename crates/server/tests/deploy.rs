@@ -98,16 +98,19 @@ fn the_cloud_and_directory_examples_are_refused_until_filled_in_then_have_no_err
     let (ok, report) = check_config(&cloud);
     assert!(!ok, "{report}");
     let errors = lines(&report, "error: ");
-    assert_eq!(errors.len(), 3, "{report}");
+    assert_eq!(errors.len(), 1, "{report}");
     assert!(
-        errors[2].starts_with(
-            "error: tenants[0].directory_credentials[0]: is still the example's placeholder"
-        ),
+        errors[0].starts_with("error: auth.client_id: is still the example's placeholder"),
         "{report}"
     );
     let (ok, report) = check_config(&with_admin_ids(&cloud));
     assert!(
-        ok && report.ends_with(": ok as a configuration for kontakt cloud (0 warnings)\n"),
+        ok && report.ends_with(": ok as a configuration for kontakt cloud (1 warning)\n"),
+        "{report}"
+    );
+    // What exists only where the cloud runs.
+    assert!(
+        lines(&report, "warning: ")[0].starts_with("warning: admin.client_secret_file:"),
         "{report}"
     );
 
@@ -118,21 +121,17 @@ fn the_cloud_and_directory_examples_are_refused_until_filled_in_then_have_no_err
     let (ok, report) = check_config(&with_admin_ids(&directory));
     assert!(ok, "{report}");
     assert!(
-        report.ends_with(": ok as a configuration for kontakt directory (3 warnings)\n"),
+        report.ends_with(": ok as a configuration for kontakt directory (2 warnings)\n"),
         "{report}"
     );
     // What exists only on the directory's machine, while its unit runs.
     let warnings = lines(&report, "warning: ");
     assert!(
-        warnings[0].starts_with("warning: link.credential_file:"),
+        warnings[0].starts_with("warning: tenants[0].sources[0].password_env:"),
         "{report}"
     );
     assert!(
-        warnings[1].starts_with("warning: tenants[0].sources[0].password_env:"),
-        "{report}"
-    );
-    assert!(
-        warnings[2].starts_with("warning: tenants[0].sources[1].path:"),
+        warnings[1].starts_with("warning: tenants[0].sources[1].path:"),
         "{report}"
     );
 }
@@ -277,11 +276,15 @@ fn the_systemd_units_verify_and_are_sandboxed() {
     // The directory listens on nothing: binding any port is refused to it.
     let directory = std::fs::read_to_string(deploy("kontakt-directory.service")).unwrap();
     assert!(directory.contains("\nSocketBindDeny=any\n"));
-    assert!(directory.contains("\nLoadCredential=link-credential:/etc/kontakt/link-credential\n"));
-    let config = std::fs::read_to_string(deploy("kontakt-directory.toml")).unwrap();
-    assert!(config.contains(
-        "credential_file = \"/run/credentials/kontakt-directory.service/link-credential\""
-    ));
+    // The cloud's client secret reaches only the service, where its configuration says.
+    let cloud = std::fs::read_to_string(deploy("kontakt-cloud.service")).unwrap();
+    assert!(cloud.contains("\nLoadCredential=client-secret:/etc/kontakt/client-secret\n"));
+    let config = std::fs::read_to_string(deploy("kontakt-cloud.toml")).unwrap();
+    assert!(
+        config.contains(
+            "client_secret_file = \"/run/credentials/kontakt-cloud.service/client-secret\""
+        )
+    );
 }
 
 struct Nginx(Child);

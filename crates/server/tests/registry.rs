@@ -129,7 +129,8 @@ async fn codes_are_single_use_expire_and_are_kept_as_hashes(r: Registry) {
     ));
     // Guessed.
     assert!(matches!(
-        r.enroll("AAAAA-AAAAA-AAAAA-AAAAA", A, &k, "guess", now).await,
+        r.enroll("AAAAA-AAAAA-AAAAA-AAAAA", A, &k, "guess", now)
+            .await,
         Err(RegistryError::BadCode)
     ));
     // A second directory with another key is refused, and its code stays usable.
@@ -148,7 +149,10 @@ async fn codes_are_single_use_expire_and_are_kept_as_hashes(r: Registry) {
         r.enroll(&second, B, &k, "wrong tenant", now).await,
         Err(RegistryError::Invalid(_))
     ));
-    let twin = r.enroll(&second, A, &k, "Rechenzentrum 2", now).await.unwrap();
+    let twin = r
+        .enroll(&second, A, &k, "Rechenzentrum 2", now)
+        .await
+        .unwrap();
     assert_eq!(r.directories(A).await.unwrap().len(), 2);
     // Revoked: only by its own tenant, and its credential stops working.
     assert!(!r.revoke(B, &twin.directory_id).await.unwrap());

@@ -9,4 +9,4 @@ mod validator;
 
 pub use error::AuthError;
 pub use jwks::{KeyStore, KeyStoreOptions};
-pub use validator::{Identity, TokenValidator, ValidatorOptions, is_guid};
+pub use validator::{Identity, SignedIn, TokenValidator, ValidatorOptions, is_guid};

@@ -59,6 +59,22 @@ struct Claims {
     /// Optional here so that a missing `exp` is reported as such by the JWT check, which
     /// requires it, instead of as a malformed token.
     exp: Option<u64>,
+    /// ID tokens: the nonce the sign-in was started with.
+    nonce: Option<String>,
+    /// ID tokens: the user's directory roles (template ids).
+    #[serde(default)]
+    wids: Vec<String>,
+    email: Option<String>,
+}
+
+/// Who signed in, as an OpenID Connect ID token says (an administrator at `/admin`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub identity: Identity,
+    pub email: Option<String>,
+    pub nonce: Option<String>,
+    /// Entra role template ids (`wids`).
+    pub roles: Vec<String>,
 }
 
 impl TokenValidator {
@@ -96,7 +112,31 @@ impl TokenValidator {
         Ok(identity)
     }
 
+    /// An OpenID Connect ID token of the app registration (`aud` = client id): signature,
+    /// issuer and lifetime as for access tokens, no scope (ID tokens carry none). Never
+    /// cached: each is used once.
+    pub async fn validate_id_token(&self, token: &str) -> Result<SignedIn, AuthError> {
+        let claims = self.verified_claims(token).await?;
+        let identity = identity(&claims)?;
+        Ok(SignedIn {
+            identity,
+            email: claims.email.or(claims.preferred_username),
+            nonce: claims.nonce,
+            roles: claims.wids,
+        })
+    }
+
     async fn validate_uncached(&self, token: &str) -> Result<Identity, AuthError> {
+        let claims = self.verified_claims(token).await?;
+        let scopes = claims.scp.as_deref().unwrap_or_default();
+        if !scopes.split(' ').any(|s| s == REQUIRED_SCOPE) {
+            return Err(AuthError::Scope);
+        }
+        identity(&claims)
+    }
+
+    /// The claims of a token whose signature, audience, lifetime and issuer check out.
+    async fn verified_claims(&self, token: &str) -> Result<Claims, AuthError> {
         let header = decode_header(token).map_err(|_| match declared_algorithm(token) {
             // A header that names an algorithm this service never accepts ("none", "HS512")
             // says so, rather than "malformed".
@@ -128,6 +168,7 @@ impl TokenValidator {
 
         let tid = claims
             .tid
+            .as_deref()
             .ok_or(AuthError::MissingClaim("tid"))?
             .to_ascii_lowercase();
         if !is_guid(&tid) {
@@ -136,28 +177,38 @@ impl TokenValidator {
         let v2 = format!("https://login.microsoftonline.com/{tid}/v2.0");
         let v1 = format!("https://sts.windows.net/{tid}/");
         if !claims.iss.eq_ignore_ascii_case(&v2) && !claims.iss.eq_ignore_ascii_case(&v1) {
-            return Err(AuthError::Issuer(claims.iss));
+            return Err(AuthError::Issuer(claims.iss.clone()));
         }
         if key.tenant.as_deref().is_some_and(|t| t != tid) {
             return Err(AuthError::KeyTenant);
         }
-        let scopes = claims.scp.unwrap_or_default();
-        if !scopes.split(' ').any(|s| s == REQUIRED_SCOPE) {
-            return Err(AuthError::Scope);
-        }
-        let oid = claims
-            .oid
-            .filter(|o| !o.is_empty())
-            .ok_or(AuthError::MissingClaim("oid"))?;
-        let upn = claims.preferred_username.or(claims.upn);
-        Ok(Identity {
-            display_name: claims.name.or_else(|| upn.clone()).unwrap_or_default(),
-            tenant_id: tid,
-            user_id: oid.to_ascii_lowercase(),
-            upn,
-            expires_at: claims.exp.unwrap_or(0),
-        })
+        Ok(claims)
     }
+}
+
+fn identity(claims: &Claims) -> Result<Identity, AuthError> {
+    let tid = claims
+        .tid
+        .as_deref()
+        .ok_or(AuthError::MissingClaim("tid"))?
+        .to_ascii_lowercase();
+    let oid = claims
+        .oid
+        .clone()
+        .filter(|o| !o.is_empty())
+        .ok_or(AuthError::MissingClaim("oid"))?;
+    let upn = claims.preferred_username.clone().or(claims.upn.clone());
+    Ok(Identity {
+        display_name: claims
+            .name
+            .clone()
+            .or_else(|| upn.clone())
+            .unwrap_or_default(),
+        tenant_id: tid,
+        user_id: oid.to_ascii_lowercase(),
+        upn,
+        expires_at: claims.exp.unwrap_or(0),
+    })
 }
 
 /// The `alg` a token's header declares, read without trusting anything else in it.

@@ -122,8 +122,11 @@ async fn connect_and_serve(
     let headers = request.headers_mut();
     headers.insert(
         "authorization",
-        HeaderValue::from_str(&format!("Bearer {}", link.credential.as_deref().unwrap_or_default()))
-            .map_err(|_| String::from("the credential is not a valid header value"))?,
+        HeaderValue::from_str(&format!(
+            "Bearer {}",
+            link.credential.as_deref().unwrap_or_default()
+        ))
+        .map_err(|_| String::from("the credential is not a valid header value"))?,
     );
     headers.insert(
         TENANT_HEADER,

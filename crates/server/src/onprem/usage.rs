@@ -82,9 +82,7 @@ impl Tally {
             Counted::SignIn => {}
         }
         if self.today.seen.insert(user) {
-            self.today
-                .new_users
-                .push(kontakt_seal::encode(&user[..16]));
+            self.today.new_users.push(kontakt_seal::encode(&user[..16]));
         }
     }
 
@@ -107,18 +105,38 @@ mod tests {
         tally.count("2026-12-05", Counted::Search, anna("2026-12-05"));
         tally.count("2026-12-05", Counted::Lookup, anna("2026-12-05"));
         let first = tally.take();
-        let [ToCloud::Usage { day, searches, lookups, users }] = first.as_slice() else {
+        let [
+            ToCloud::Usage {
+                day,
+                searches,
+                lookups,
+                users,
+            },
+        ] = first.as_slice()
+        else {
             panic!("{first:?}")
         };
-        assert_eq!((day.as_str(), *searches, *lookups, users.len()), ("2026-12-05", 1, 1, 1));
+        assert_eq!(
+            (day.as_str(), *searches, *lookups, users.len()),
+            ("2026-12-05", 1, 1, 1)
+        );
         tally.count("2026-12-05", Counted::Search, anna("2026-12-05"));
-        let [ToCloud::Usage { users, .. }] = tally.take().as_slice() else { panic!() };
+        let second = tally.take();
+        let [ToCloud::Usage { users, .. }] = second.as_slice() else {
+            panic!()
+        };
         assert!(users.is_empty(), "reported once a day");
         tally.count("2026-12-06", Counted::Search, anna("2026-12-06"));
-        let [ToCloud::Usage { users: next, .. }] = tally.take().as_slice() else { panic!() };
+        let third = tally.take();
+        let [ToCloud::Usage { users: next, .. }] = third.as_slice() else {
+            panic!()
+        };
         assert_eq!(next.len(), 1);
         assert_ne!(anna("2026-12-05"), anna("2026-12-06"));
-        assert_ne!(user_hash(b"other", "2026-12-05", "t", "anna"), anna("2026-12-05"));
+        assert_ne!(
+            user_hash(b"other", "2026-12-05", "t", "anna"),
+            anna("2026-12-05")
+        );
         assert!(tally.take().is_empty());
     }
 }

@@ -646,7 +646,9 @@ pub fn spawn_daily_purge(registry: std::sync::Arc<Registry>) {
                         tracing::info!(tenant_hash = %hash, "deleted everything of an organisation 56 days after its subscription ended");
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "the purge failed; it runs again within the hour"),
+                Err(e) => {
+                    tracing::error!(error = %e, "the purge failed; it runs again within the hour")
+                }
             }
             tokio::time::sleep(PURGE_EVERY).await;
         }

@@ -175,7 +175,12 @@ impl Links {
 
     /// Tenants with a link right now.
     pub fn tenants(&self) -> Vec<String> {
-        self.tenants.read().expect("poisoned").keys().cloned().collect()
+        self.tenants
+            .read()
+            .expect("poisoned")
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// Whether the enrolled directory `id` is linked right now.

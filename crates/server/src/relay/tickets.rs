@@ -93,7 +93,7 @@ mod tests {
             checked.check(&text, "t", &links, now),
             Err(TicketError::Signature)
         );
-        let linked = links.add("t", document(&key), Arc::new(Never));
+        let linked = links.add("t", document(&key), Arc::new(Never), None);
         assert!(checked.check(&text, "t", &links, now).is_ok());
         assert!(checked.check(&text, "t", &links, now + 999).is_ok());
         assert_eq!(
@@ -106,7 +106,7 @@ mod tests {
         );
         // The instance with that key goes and one with another key links: checked again.
         drop(linked);
-        let _other = links.add("t", document(&other), Arc::new(Never));
+        let _other = links.add("t", document(&other), Arc::new(Never), None);
         assert_eq!(
             checked.check(&text, "t", &links, now),
             Err(TicketError::Signature)

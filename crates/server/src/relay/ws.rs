@@ -72,12 +72,17 @@ fn enrolled_key_accepted(key: &DirectoryKey, registered: &str) -> bool {
     if registered.is_empty() || key.key == registered {
         return true;
     }
-    let (Ok(pinned), Some(current)) = (kontakt_seal::PublicKey::from_text(registered), key.public_key())
-    else {
+    let (Ok(pinned), Some(current)) = (
+        kontakt_seal::PublicKey::from_text(registered),
+        key.public_key(),
+    ) else {
         return false;
     };
-    let chain: Vec<kontakt_seal::Endorsement> =
-        key.endorsements.iter().filter_map(|e| e.parse().ok()).collect();
+    let chain: Vec<kontakt_seal::Endorsement> = key
+        .endorsements
+        .iter()
+        .filter_map(|e| e.parse().ok())
+        .collect();
     kontakt_seal::Endorsement::chain_leads_to(&chain, &pinned, &current)
 }
 
@@ -107,7 +112,11 @@ pub async fn serve(
             return;
         }
     };
-    if state.tenants.get(tenant).is_none_or(|t| t.ended(now_secs())) {
+    if state
+        .tenants
+        .get(tenant)
+        .is_none_or(|t| t.ended(now_secs()))
+    {
         tracing::info!(tenant = %label, "a directory of an organisation whose subscription has ended was told to stop");
         close(
             &mut socket,

@@ -51,7 +51,11 @@ pub async fn enroll(
     let label = crate::settings::tenant_label(&enrolled.tenant_id);
     tracing::info!(tenant = %label, directory = %enrolled.directory_id, "a directory enrolled");
     // Links of the new directory are accepted at once, not at the next reading.
-    state.tenants.reload().await.map_err(|e| ApiError::Internal(e.into()))?;
+    state
+        .tenants
+        .reload()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(EnrollResponse {
         tenant: enrolled.tenant_id,
         directory_id: enrolled.directory_id,

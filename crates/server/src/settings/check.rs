@@ -25,9 +25,7 @@ impl ConfigFile {
         let production = self.production();
         match (&self.link, role) {
             (Some(link), Role::Directory) => {
-                problems.within("link", |p| {
-                    check_link(link, production, p)
-                });
+                problems.within("link", |p| check_link(link, production, p));
             }
             (None, Role::Directory) => problems.error(
                 "link",
@@ -118,10 +116,19 @@ impl ConfigFile {
         let configured = registry.url.is_some() || registry.url_env.is_some();
         if role != Role::Cloud {
             if configured {
-                problems.warning("registry", format!("only the cloud keeps a registry; {} ignores it", role.name()));
+                problems.warning(
+                    "registry",
+                    format!(
+                        "only the cloud keeps a registry; {} ignores it",
+                        role.name()
+                    ),
+                );
             }
             if self.admin.is_some() {
-                problems.warning("admin", format!("only the cloud has /admin; {} ignores it", role.name()));
+                problems.warning(
+                    "admin",
+                    format!("only the cloud has /admin; {} ignores it", role.name()),
+                );
             }
             return;
         }
@@ -156,13 +163,16 @@ impl ConfigFile {
                         "admin.client_secret_file",
                         "missing: Entra redeems an administrator's sign-in only with the app registration's client secret",
                     ),
-                    (Some(file), None) if !file.exists() => problems.error(
+                    (Some(file), None) if !file.exists() => problems.warning(
                         "admin.client_secret_file",
-                        format!("{} does not exist", file.display()),
+                        format!(
+                            "{} does not exist here (it must exist where the cloud runs)",
+                            file.display()
+                        ),
                     ),
-                    (None, Some(var)) if std::env::var_os(var).is_none() => problems.error(
+                    (None, Some(var)) if std::env::var_os(var).is_none() => problems.warning(
                         "admin.client_secret_env",
-                        "the environment variable it names is not set",
+                        "the environment variable it names is not set here (it must be where the cloud runs)",
                     ),
                     _ => {}
                 }

@@ -334,7 +334,11 @@ impl ConfigFile {
         if let Some(file) = self.link.as_mut().and_then(|l| l.credential_file.as_mut()) {
             resolve_path(file, base);
         }
-        if let Some(file) = self.admin.as_mut().and_then(|a| a.client_secret_file.as_mut()) {
+        if let Some(file) = self
+            .admin
+            .as_mut()
+            .and_then(|a| a.client_secret_file.as_mut())
+        {
             resolve_path(file, base);
         }
         for path in [&mut self.server.tab_dir, &mut self.server.cache_secret_file]

@@ -281,7 +281,9 @@ impl Settings {
                 client_id: auth.client_id.to_ascii_lowercase(),
                 client_secret: match (&a.client_secret_file, &a.client_secret_env) {
                     (Some(path), _) => Some(read_secret(path)?),
-                    (None, Some(_)) => Some(from_env(&a.client_secret_env, "admin.client_secret_env")?),
+                    (None, Some(_)) => {
+                        Some(from_env(&a.client_secret_env, "admin.client_secret_env")?)
+                    }
                     (None, None) => None,
                 },
             }),
