@@ -143,6 +143,9 @@ fn StartFailed(
             crate::state::search::Failure::DirectoryOffline => {
                 view! { <p>{t!(i18n, error_directory_offline_start)}</p> }.into_any()
             }
+            crate::state::search::Failure::SubscriptionEnded => {
+                view! { <p>{t!(i18n, error_subscription_ended)}</p> }.into_any()
+            }
             _ => view! { <p>{t!(i18n, error_service_down)}</p> }.into_any(),
         },
     };

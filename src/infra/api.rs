@@ -25,6 +25,9 @@ pub enum ApiError {
     /// The organisation's directory is not linked to the cloud right now.
     #[error("the organisation's directory is not connected")]
     DirectoryOffline,
+    /// The organisation's subscription has ended.
+    #[error("the organisation's subscription has ended")]
+    SubscriptionEnded,
     /// The directory's key changed in a way this device does not trust.
     #[error(transparent)]
     KeyRefused(#[from] KeyRefused),
@@ -65,6 +68,7 @@ impl ApiError {
             ProblemCode::Unauthorized => ApiError::Unauthorized(detail),
             ProblemCode::UnknownTenant => ApiError::NotRegistered(detail),
             ProblemCode::DirectoryOffline => ApiError::DirectoryOffline,
+            ProblemCode::SubscriptionEnded => ApiError::SubscriptionEnded,
             ProblemCode::KeyChanged => ApiError::KeyChanged,
             ProblemCode::NotFound => ApiError::NotFound,
             ProblemCode::RateLimited => ApiError::RateLimited,

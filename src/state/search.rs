@@ -28,6 +28,8 @@ pub enum Failure {
     NotRegistered,
     /// The organisation's directory is not linked to the cloud right now.
     DirectoryOffline,
+    /// The organisation's subscription has ended; favourites stay on the device.
+    SubscriptionEnded,
     /// The directory's key changed without a signature of the one pinned on this device.
     KeyRefused,
     ConsentNeeded,
@@ -43,6 +45,7 @@ impl From<ApiError> for Failure {
             ApiError::Unauthorized(_) | ApiError::TicketRefused => Failure::SignedOut,
             ApiError::NotRegistered(_) => Failure::NotRegistered,
             ApiError::DirectoryOffline => Failure::DirectoryOffline,
+            ApiError::SubscriptionEnded => Failure::SubscriptionEnded,
             ApiError::KeyRefused(_) => Failure::KeyRefused,
             ApiError::KeyChanged => Failure::ServiceDown,
             ApiError::RateLimited => Failure::RateLimited,

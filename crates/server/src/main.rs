@@ -89,12 +89,12 @@ enum Command {
 /// How a role is run: from a configuration file, or as a demo.
 #[derive(clap::Args)]
 struct Run {
-    /// The configuration file (see docs/deploy.md).
+    /// The configuration file (see docs/deploy.md). Given before or after a subcommand
+    /// (`kontakt directory status --config …`); required unless --demo.
     #[arg(
         long,
         short,
         env = "KONTAKT_CONFIG",
-        required_unless_present = "demo",
         conflicts_with = "demo",
         global = true
     )]
@@ -171,6 +171,20 @@ enum DirectoryAction {
     },
 }
 
+impl Run {
+    /// The configuration file as written, or what `demo` makes for the role. A global
+    /// argument cannot be required by clap itself: it is checked here.
+    fn file(&self, demo: impl FnOnce() -> ConfigFile) -> anyhow::Result<ConfigFile> {
+        match (&self.config, self.demo) {
+            (Some(path), _) => Ok(ConfigFile::read(path)?),
+            (None, true) => Ok(demo()),
+            (None, false) => anyhow::bail!(
+                "give the configuration file with --config FILE (or KONTAKT_CONFIG), or try the demo with --demo"
+            ),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     init_logging();
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -206,10 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             tab_dir,
         } => {
-            let file = match &run.config {
-                Some(path) => ConfigFile::read(path)?,
-                None => ConfigFile::demo(demo_size, demo_seed),
-            };
+            let file = run.file(|| ConfigFile::demo(demo_size, demo_seed))?;
             serve(file, Role::Serve, run.demo, listen, tab_dir)
         }
         Command::Cloud {
@@ -219,10 +230,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             tab_dir,
         } => {
-            let file = match &run.config {
-                Some(path) => ConfigFile::read(path)?,
-                None => ConfigFile::demo_cloud(demo_dir.unwrap_or_else(ConfigFile::demo_cloud_dir)),
-            };
+            let file = run.file(|| {
+                ConfigFile::demo_cloud(demo_dir.unwrap_or_else(ConfigFile::demo_cloud_dir))
+            })?;
             match action {
                 None => serve(file, Role::Cloud, run.demo, listen, tab_dir),
                 Some(action) => operate(file, action),
@@ -235,10 +245,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo_size,
             demo_seed,
         } => {
-            let file = || match &run.config {
-                Some(path) => ConfigFile::read(path),
-                None => Ok(ConfigFile::demo_directory(&cloud, demo_size, demo_seed)),
-            };
+            let file = || run.file(|| ConfigFile::demo_directory(&cloud, demo_size, demo_seed));
             match action {
                 None => directory(file()?),
                 Some(DirectoryAction::Status) => directory_status(file()?),

@@ -77,6 +77,12 @@ pub fn html(body: Html<String>) -> Response {
     let headers = response.headers_mut();
     crate::web::security_headers(headers, HeaderValue::from_static(ADMIN_CSP));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // With no-referrer, browsers send `Origin: null` from these forms, and the cloud could
+    // no longer tell its own forms from another site's.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 
