@@ -9,6 +9,7 @@
 #   teams-js, Playwright     npm ci → node_modules/ in the clone
 #   chromium, chromedriver   Debian packages (./test only)
 #   slapd                    Debian package (./test only: the LDAP source's test)
+#   postgresql               Debian package (./test only: the registry's tests)
 #   nginx, systemd-analyze   Debian packages (./test only: the deployment examples' test)
 #   schemathesis             PyPI, in .tools/venv (./test only: the contract test)
 
@@ -111,6 +112,13 @@ ensure_schemathesis() {
 
 # OpenLDAP's server, for the LDAP source's test against a real directory. The package's
 # own service is not needed: the test starts slapd itself on loopback.
+# PostgreSQL: the registry's tests run against it as well as SQLite; they start their own
+# server (initdb on a private port and socket folder), not the package's service.
+ensure_postgresql() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return; fi
+  apt_install postgresql
+}
+
 ensure_slapd() {
   if [ -x /usr/sbin/slapd ] && [ -x /usr/sbin/slapadd ]; then return; fi
   apt_install slapd

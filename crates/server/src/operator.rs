@@ -92,7 +92,8 @@ pub async fn run(settings: &Settings, operation: Operation) -> anyhow::Result<St
             if registry.delete_tenant(&tenant, now).await? {
                 writeln!(
                     out,
-                    "Deleted everything of {tenant}; a running cloud closes its directories' links within seconds."
+                    "Deleted everything of {tenant} ({}); a running cloud closes its directories' links within seconds.",
+                    crate::registry::tenant_hash(&tenant)
                 )?;
             } else {
                 anyhow::bail!("no organisation {tenant} is registered");

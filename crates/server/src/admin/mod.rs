@@ -336,14 +336,14 @@ fn checked(
     state: &SharedState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<(Session, Lang), Response> {
+) -> Result<(Session, Lang), Box<Response>> {
     let lang = lang(headers, &HashMap::new());
     let admin = admin(state);
     let forbidden = |text: &str| {
-        Err(page(
+        Err(Box::new(page(
             StatusCode::FORBIDDEN,
             page::message(lang, "Kontakt", text, true),
-        ))
+        )))
     };
     let Some(session) = admin.keys.session(headers) else {
         return forbidden(match lang {
@@ -385,7 +385,7 @@ async fn register(
 ) -> Response {
     let (session, lang) = match checked(&state, &headers, &form) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(registry) = state.registry() else {
         return internal(lang, "no registry");
@@ -418,7 +418,7 @@ async fn contact(
 ) -> Response {
     let (session, lang) = match checked(&state, &headers, &form) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(registry) = state.registry() else {
         return internal(lang, "no registry");
@@ -456,7 +456,7 @@ async fn codes(
 ) -> Response {
     let (session, lang) = match checked(&state, &headers, &form) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match registered(&state, &session).await {
         Ok(true) => {}
@@ -480,7 +480,7 @@ async fn revoke(
 ) -> Response {
     let (session, lang) = match checked(&state, &headers, &form) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(registry) = state.registry() else {
         return internal(lang, "no registry");
@@ -519,7 +519,7 @@ async fn delete(
 ) -> Response {
     let (session, lang) = match checked(&state, &headers, &form) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if field(&form, "confirm") != "yes" {
         let text = match lang {
@@ -535,7 +535,10 @@ async fn delete(
     };
     match registry.delete_tenant(&session.tenant, now_secs()).await {
         Ok(_) => {
-            tracing::info!(tenant = %crate::settings::tenant_label(&session.tenant), "an organisation deleted its registration");
+            tracing::info!(
+                tenant_hash = %crate::registry::tenant_hash(&session.tenant),
+                "deleted everything of an organisation at its administrator's request"
+            );
             if state.tenants.reload().await.is_ok() {
                 state.tenants.enforce(&state.links, now_secs());
             }
@@ -651,7 +654,7 @@ async fn sign_out(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = checked(&state, &headers, &form) {
-        return r;
+        return *r;
     }
     let admin = admin(&state);
     with_cookie(
