@@ -148,8 +148,6 @@ async fn connect_and_serve(
         .map_err(|_| String::from("the cloud did not answer within 15 s"))?
         .map_err(|e| describe(&e))?;
     let (mut write, mut read) = socket.split();
-    // Lost while the link was down: started over.
-    let _ = directory.usage_reports();
     let mut key_changes = directory.key_changes();
     let hello = ToCloud::Hello {
         tenant: directory.tenant.clone(),
