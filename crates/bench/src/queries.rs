@@ -21,13 +21,18 @@ pub enum Class {
     Typo,
     Umlaut,
     Phonetic,
+    /// A name with umlauts typed or pasted decomposed (u + U+0308, as macOS writes it).
+    Decomposed,
+    /// A name with an apostrophe (O'Brien) typed by its part, without the apostrophe, or
+    /// with a space.
+    Apostrophe,
     NumberAnyForm,
     NumberPrefix,
     Extension,
 }
 
 impl Class {
-    pub const ALL: [Class; 12] = [
+    pub const ALL: [Class; 14] = [
         Class::Prefix1,
         Class::Prefix2,
         Class::Prefix3,
@@ -37,6 +42,8 @@ impl Class {
         Class::Typo,
         Class::Umlaut,
         Class::Phonetic,
+        Class::Decomposed,
+        Class::Apostrophe,
         Class::NumberAnyForm,
         Class::NumberPrefix,
         Class::Extension,
@@ -53,6 +60,8 @@ impl Class {
             Class::Typo => "typo",
             Class::Umlaut => "umlaut spelling",
             Class::Phonetic => "sound-alike name",
+            Class::Decomposed => "decomposed umlauts (NFD)",
+            Class::Apostrophe => "name with apostrophe",
             Class::NumberAnyForm => "number, other written form",
             Class::NumberPrefix => "number prefix",
             Class::Extension => "extension (last digits)",
@@ -63,7 +72,13 @@ impl Class {
     pub fn has_recall(self) -> bool {
         matches!(
             self,
-            Class::FullName | Class::Typo | Class::Umlaut | Class::Phonetic | Class::NumberAnyForm
+            Class::FullName
+                | Class::Typo
+                | Class::Umlaut
+                | Class::Phonetic
+                | Class::Decomposed
+                | Class::Apostrophe
+                | Class::NumberAnyForm
         )
     }
 
@@ -259,6 +274,24 @@ fn make(class: Class, c: &Contact, rng: &mut impl Rng) -> Option<Query> {
             }
             let variant = variants[rng.random_range(0..variants.len())];
             (format!("{given} {variant}"), person(c))
+        }
+        Class::Decomposed => {
+            use unicode_normalization::UnicodeNormalization;
+            let name = format!("{given} {surname}");
+            let decomposed: String = name.nfd().collect();
+            if decomposed == name {
+                return None;
+            }
+            (decomposed, person(c))
+        }
+        Class::Apostrophe => {
+            let (before, after) = surname.split_once(['\'', '’'])?;
+            let typed = match rng.random_range(0..3) {
+                0 => after.to_owned(),
+                1 => format!("{before}{after}"),
+                _ => format!("{before} {after}"),
+            };
+            (format!("{given} {typed}"), person(c))
         }
         Class::NumberAnyForm => {
             let p = c.phones.iter().find(|p| p.kind == PhoneKind::Business)?;

@@ -36,11 +36,13 @@ fn is_joiner(c: char) -> bool {
     matches!(c, '\'' | '’' | 'ʼ' | '`' | '´')
 }
 
-/// Splits `text` into folded words. Anything that is not a letter or digit after
-/// transliteration separates words, except apostrophes, which are dropped.
+/// Splits `text` into folded words as the index holds them: anything that is not a letter
+/// or digit after transliteration separates words, except apostrophes, which are dropped
+/// (`O'Brien` is `obrien`) — and a word with apostrophes also yields its parts (`brien`),
+/// so that `Brien`, `d angelo` and `Dell Acqua` find `O'Brien`, `D'Angelo`, `Dell'Acqua`.
 pub fn terms(text: &str) -> Vec<Term> {
     let mut out = Vec::new();
-    scan(text, true, true, |word, start, ends| {
+    scan(text, true, true, true, |word, start, ends, _| {
         out.push(Term {
             text: word.to_owned(),
             start,
@@ -50,10 +52,17 @@ pub fn terms(text: &str) -> Vec<Term> {
     out
 }
 
-/// Calls `f` with every folded word of `text`, without keeping offsets: the fast path for
-/// indexing.
+/// Calls `f` with every folded word of `text` as typed in a query, without offsets. A word
+/// with an apostrophe stays one word here: `O'Brien` asks for `obrien`, which the index
+/// holds for `O'Brien` and `OBrien` alike.
 pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
-    scan(text, false, true, |word, _, _| f(word));
+    scan(text, false, true, false, |word, _, _, _| f(word));
+}
+
+/// Calls `f` with every word the index holds for `text` — [`terms`] without offsets, the
+/// fast path for indexing — and whether it is only a part of a word with apostrophes.
+pub fn for_each_indexed_word(text: &str, mut f: impl FnMut(&str, bool)) {
+    scan(text, false, true, true, |word, _, _, part| f(word, part));
 }
 
 /// The words of `text` transliterated and lowercased but with `ae`/`oe`/`ue`/`ss` left as
@@ -61,7 +70,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 /// ("huar") before typo matching sees it. Same words, same order as [`for_each_word`].
 pub fn unmerged_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    scan(text, false, false, |word, _, _| out.push(word.to_owned()));
+    scan(text, false, false, false, |word, _, _, _| out.push(word.to_owned()));
     out
 }
 
@@ -79,12 +88,42 @@ pub fn fold(text: &str) -> String {
 }
 
 /// The one place where text becomes words. `track` decides whether offsets are recorded,
-/// `merge` whether German two-letter spellings are folded.
-fn scan(text: &str, track: bool, merge: bool, mut emit: impl FnMut(&str, u32, &[u32])) {
+/// `merge` whether German two-letter spellings are folded, `parts` whether a word with
+/// apostrophes also yields its parts (`emit`'s last argument says which is a part).
+fn scan(
+    text: &str,
+    track: bool,
+    merge: bool,
+    parts: bool,
+    mut emit: impl FnMut(&str, u32, &[u32], bool),
+) {
     let mut word = Word::default();
+    let mut flush = |word: &mut Word| {
+        emit(&word.text, word.start, &word.ends, false);
+        if parts && !word.splits.is_empty() {
+            let mut from = (0, word.start);
+            for &split in word.splits.iter().chain([&(word.text.len(), 0)]) {
+                let (a, b) = (from.0, split.0);
+                if b > a {
+                    let ends = if track { &word.ends[a..b] } else { &[] };
+                    emit(&word.text[a..b], from.1, ends, true);
+                }
+                from = split;
+            }
+        }
+        word.clear();
+    };
     for (pos, c) in text.chars().enumerate() {
         let pos = pos as u32;
         if is_joiner(c) {
+            word.after_joiner = !word.text.is_empty();
+            continue;
+        }
+        // A combining mark (decomposed text: `u` + U+0308) belongs to the letter before it.
+        if unicode_normalization::char::is_combining_mark(c) {
+            if track && let Some(end) = word.ends.last_mut() {
+                *end = pos + 1;
+            }
             continue;
         }
         let mut any = false;
@@ -92,6 +131,9 @@ fn scan(text: &str, track: bool, merge: bool, mut emit: impl FnMut(&str, u32, &[
             if b.is_ascii_alphanumeric() {
                 if word.text.is_empty() {
                     word.start = pos;
+                }
+                if std::mem::take(&mut word.after_joiner) {
+                    word.splits.push((word.text.len(), pos));
                 }
                 word.push(b.to_ascii_lowercase(), pos + 1, track, merge);
                 any = true;
@@ -107,12 +149,14 @@ fn scan(text: &str, track: bool, merge: bool, mut emit: impl FnMut(&str, u32, &[
                 .for_each(take);
         }
         if !any && !word.text.is_empty() {
-            emit(&word.text, word.start, &word.ends);
-            word.clear();
+            flush(&mut word);
+        }
+        if !any {
+            word.after_joiner = false;
         }
     }
     if !word.text.is_empty() {
-        emit(&word.text, word.start, &word.ends);
+        flush(&mut word);
     }
 }
 
@@ -122,6 +166,11 @@ struct Word {
     text: String,
     start: u32,
     ends: Vec<u32>,
+    /// Where apostrophes split the word: folded length and original offset of the part
+    /// after each.
+    splits: Vec<(usize, u32)>,
+    /// An apostrophe came since the last letter: the next letter starts a part.
+    after_joiner: bool,
 }
 
 impl Word {
@@ -130,7 +179,10 @@ impl Word {
     /// Merging against what was already written (not against the input) leaves no pair
     /// behind, so folding folded text changes nothing.
     fn push(&mut self, b: u8, end: u32, track: bool, merge: bool) {
+        // Never across an apostrophe: the part after it keeps its first letter.
+        let at_split = self.splits.last().is_some_and(|s| s.0 == self.text.len());
         let merges = merge
+            && !at_split
             && matches!(
                 (self.text.as_bytes().last(), b),
                 (Some(b'a' | b'o' | b'u'), b'e') | (Some(b's'), b's')
@@ -150,6 +202,8 @@ impl Word {
     fn clear(&mut self) {
         self.text.clear();
         self.ends.clear();
+        self.splits.clear();
+        self.after_joiner = false;
     }
 }
 
@@ -219,13 +273,66 @@ mod tests {
             words("Müller-Lüdenscheidt, Dr."),
             ["muller", "ludenscheidt", "dr"]
         );
-        assert_eq!(words("O'Brien"), ["obrien"]);
+        assert_eq!(words("O'Brien"), ["obrien", "o", "brien"]);
         assert_eq!(
             words("anna.berg+x@example.com"),
             ["anna", "berg", "x", "example", "com"]
         );
         assert_eq!(words("  "), Vec::<String>::new());
         assert_eq!(words("A4 Büro"), ["a4", "buro"]);
+    }
+
+    #[test]
+    fn decomposed_umlauts_are_the_same_word() {
+        // macOS writes ü as u + U+0308 (NFD).
+        assert_eq!(fold("Wu\u{308}st"), fold("Wüst"));
+        assert_eq!(fold("Mu\u{308}ller"), "muller");
+        assert_eq!(fold("Jo\u{308}rg Stra\u{301}"), "jorg stra");
+        let t = terms("Wu\u{308}st");
+        assert_eq!(t.len(), 1);
+        // The highlight of "wu" covers the mark too.
+        assert_eq!(t[0].span_of_prefix(2), [0, 3]);
+        assert_eq!(t[0].span(), [0, 5]);
+    }
+
+    #[test]
+    fn names_with_apostrophes_are_found_by_their_parts() {
+        let indexed = |s: &str| {
+            let mut out = Vec::new();
+            for_each_indexed_word(s, |w, part| out.push((w.to_owned(), part)));
+            let via_terms: Vec<String> = terms(s).into_iter().map(|t| t.text).collect();
+            assert_eq!(
+                via_terms,
+                out.iter().map(|(w, _)| w.clone()).collect::<Vec<_>>()
+            );
+            out
+        };
+        assert_eq!(
+            indexed("D'Angelo"),
+            [("dangelo".into(), false), ("d".into(), true), ("angelo".into(), true)]
+        );
+        assert_eq!(
+            indexed("Sean O’Brien"),
+            [
+                ("sean".into(), false),
+                ("obrien".into(), false),
+                ("o".into(), true),
+                ("brien".into(), true)
+            ]
+        );
+        assert_eq!(indexed("Dell'Acqua")[2].0, "acqua");
+        // The part keeps its own first letter: no umlaut merge across the apostrophe.
+        assert_eq!(indexed("Da'Ecco")[2].0, "ecco");
+        // A query keeps the word whole.
+        let mut query = Vec::new();
+        for_each_word("d'Alembert", |w| query.push(w.to_owned()));
+        assert_eq!(query, ["dalembert"]);
+        // Highlights of a part point at the part.
+        let t = terms("O'Brien");
+        assert_eq!(t[2].text, "brien");
+        assert_eq!(t[2].span(), [2, 7]);
+        // An apostrophe outside a word splits nothing.
+        assert_eq!(indexed("'quoted' words"), [("quoted".into(), false), ("words".into(), false)]);
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl Index {
             forward_starts.push(forward.len() as u32);
             let mut in_this_name = 0u8;
             store.for_each_field(doc, |field, text| {
-                crate::text::for_each_word(text, |word| {
+                crate::text::for_each_indexed_word(text, |word, part| {
                     let id = match interner.get(word) {
                         Some(&id) => id,
                         None => {
@@ -96,7 +96,10 @@ impl Index {
                     };
                     if field == Field::Name {
                         in_name[id as usize] = true;
-                        in_this_name = in_this_name.saturating_add(1);
+                        // Parts of a word are not more words of the name.
+                        if !part {
+                            in_this_name = in_this_name.saturating_add(1);
+                        }
                     }
                     forward.push(id << FIELD_BITS | field as u32);
                 });

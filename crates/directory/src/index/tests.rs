@@ -404,3 +404,64 @@ fn a_weak_name_match_does_not_borrow_a_strong_match_elsewhere() {
     // at its best tier; for Olivia White it is only a sound-alike of "White".
     assert_eq!(search(&d, "olivia wood"), ["wood", "white"]);
 }
+
+/// Real exports: names with apostrophes and particles, found by the part after the
+/// apostrophe, by the whole word with or without it, and with typos in the parts.
+#[test]
+fn names_with_apostrophes_are_found_every_way_people_type_them() {
+    let d = Directory::build(
+        vec![
+            person("1", "Sean O'Brien"),
+            person("2", "Luca D'Angelo"),
+            person("3", "Maria Dell’Acqua"),
+            person("4", "Jean d'Alembert"),
+            person("5", "Anna Obermeier"),
+            person("6", "Angela Merz"),
+        ],
+        munich(),
+    );
+    for (q, id) in [
+        ("Brien", "1"),
+        ("obrien", "1"),
+        ("o brien", "1"),
+        ("O'Brien", "1"),
+        ("Angelo", "2"),
+        ("dangelo", "2"),
+        ("d angelo", "2"),
+        ("D'Angelo", "2"),
+        ("Angleo", "2"),
+        ("Acqua", "3"),
+        ("dellacqua", "3"),
+        ("Dell Acqua", "3"),
+        ("Aqcua", "3"),
+        ("Alembert", "4"),
+        ("d'alembert", "4"),
+        ("Alembret", "4"),
+    ] {
+        let found = search(&d, q);
+        assert_eq!(found.first().map(String::as_str), Some(id), "{q:?} found {found:?}");
+    }
+    // The part is highlighted where it stands.
+    let hits = d.search("Angelo", 5).hits;
+    assert_eq!(marked(&hits[0], "display_name", "Luca D'Angelo"), ["Angelo"]);
+}
+
+/// Files written on macOS store ü as u + U+0308 (NFD): found by Wüst typed normally, and
+/// the other way round.
+#[test]
+fn decomposed_umlauts_are_found_by_the_composed_spelling_and_back() {
+    let d = Directory::build(
+        vec![
+            person("1", "Peter Wu\u{308}st"),
+            person("2", "Jörg Ba\u{308}cker"),
+            person("3", "Otto Wurst"),
+        ],
+        munich(),
+    );
+    assert_eq!(search(&d, "Wüst").first().map(String::as_str), Some("1"));
+    assert_eq!(search(&d, "Wuest").first().map(String::as_str), Some("1"));
+    assert_eq!(search(&d, "Baecker").first().map(String::as_str), Some("2"));
+    assert_eq!(search(&d, "Jo\u{308}rg").first().map(String::as_str), Some("2"));
+    let hits = d.search("wüst", 5).hits;
+    assert_eq!(marked(&hits[0], "display_name", "Peter Wu\u{308}st"), ["Wu\u{308}st"]);
+}

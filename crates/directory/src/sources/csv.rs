@@ -87,8 +87,9 @@ impl CsvSource {
             .collect();
         let columns = self.resolve(&header)?;
         let mut record = ::csv::StringRecord::new();
+        let mut lines = LineCounter::new(&text);
         loop {
-            let line = reader.position().line();
+            let line = lines.at(reader.position().byte());
             match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
@@ -100,7 +101,7 @@ impl CsvSource {
                     continue;
                 }
             }
-            let line = record.position().map_or(line, |p| p.line());
+            let line = record.position().map_or(line, |p| lines.at(p.byte()));
             let location = format!("line {line}");
             let short =
                 record.len() < header.len() && !(record.len() == 1 && record[0].trim().is_empty());
@@ -194,6 +195,38 @@ fn entry(columns: &Columns, r: &::csv::StringRecord) -> Entry {
             .extend(values(value).map(|raw| Phone::new(kind, raw)));
     }
     entry
+}
+
+/// Physical lines (1-based) of byte offsets into the text, counted by this reader: the csv
+/// crate's own count skips blank lines and is one short after CR LF line ends. Offsets only
+/// grow, so each byte is looked at once.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line a record starting at `byte` starts on: blank lines before it skipped.
+    fn at(&mut self, byte: u64) -> usize {
+        let mut byte = (byte as usize).min(self.text.len());
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte > self.at {
+            self.line += self.text[self.at..byte].iter().filter(|&&b| b == b'\n').count();
+            self.at = byte;
+        }
+        self.line
+    }
 }
 
 /// Line ends as the CSV reader counts them: CR CR LF (iOS) becomes one CR LF instead of a
@@ -433,6 +466,35 @@ mod tests {
                 "line 6: same id as line 2"
             ]
         );
+    }
+
+    #[test]
+    fn a_record_is_reported_at_the_physical_line_it_starts_on() {
+        // Header on line 1; a quoted field with line breaks on lines 2–4; blank lines 5–6;
+        // the bad record on line 7; CR LF line ends as Windows writes them, and LF.
+        for end in ["\n", "\r\n"] {
+            let text = [
+                "First Name,Last Name,Company",
+                "Anna,Berg,\"Adler",
+                "Möbel",
+                "KG\"",
+                "",
+                "",
+                "Only,Two",
+                "Lena,Meier,\"Y\"",
+                ",,Z-only-company-name-is-a-name",
+                "Peter,Pan,X,extra",
+            ]
+            .join(end)
+                + end;
+            let (_, report) = load(text.as_bytes(), "").unwrap();
+            let reasons: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                reasons,
+                ["line 7: 2 fields instead of 3", "line 10: 4 fields instead of 3"],
+                "line ends {end:?}"
+            );
+        }
     }
 
     #[test]

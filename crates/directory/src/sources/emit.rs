@@ -108,6 +108,59 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Every text in composed form (NFC): files written on macOS store `ü` as `u` + U+0308,
+    /// which looks the same but compares, sorts and copies differently.
+    fn compose_unicode(&mut self) {
+        let Entry {
+            id: _,
+            display_name,
+            honorific,
+            given_name,
+            middle_name,
+            surname,
+            company,
+            department,
+            job_title,
+            emails,
+            phones,
+            address,
+            upn,
+        } = self;
+        for text in [
+            display_name,
+            honorific,
+            given_name,
+            middle_name,
+            surname,
+            company,
+            department,
+            job_title,
+            upn,
+            &mut address.street,
+            &mut address.postal_code,
+            &mut address.city,
+            &mut address.region,
+            &mut address.country,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            nfc(text);
+        }
+        emails.iter_mut().for_each(nfc);
+        phones.iter_mut().for_each(|p| nfc(&mut p.raw));
+    }
+}
+
+/// `text` in NFC, allocating only when it is not already.
+fn nfc(text: &mut String) {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    if is_nfc_quick(text.chars()) != IsNormalized::Yes {
+        *text = text.nfc().collect();
+    }
+}
+
 impl From<Contact> for Entry {
     fn from(c: Contact) -> Self {
         Entry {
@@ -194,6 +247,9 @@ impl<'s> Emitter<'s> {
         // After the id: an id derived from the record as written stays the same when the
         // rules for values change.
         self.keep_valid_values(&location, &mut entry);
+        let mut display_name = display_name;
+        entry.compose_unicode();
+        nfc(&mut display_name);
         let contact = Contact {
             id: format!("{}:{id}", self.source.id),
             source: self.source.clone(),
@@ -355,6 +411,23 @@ mod tests {
         }
         let report = out.finish();
         (contacts, report)
+    }
+
+    #[test]
+    fn every_text_is_stored_composed() {
+        let mut entry = Entry {
+            display_name: Some("Peter Wu\u{308}st".into()),
+            company: Some("Ba\u{308}ckerei".into()),
+            address: Address {
+                city: Some("Mu\u{308}nchen".into()),
+                ..Address::default()
+            },
+            ..Entry::default()
+        };
+        entry.compose_unicode();
+        assert_eq!(entry.display_name.as_deref(), Some("Peter Wüst"));
+        assert_eq!(entry.company.as_deref(), Some("Bäckerei"));
+        assert_eq!(entry.address.city.as_deref(), Some("München"));
     }
 
     #[test]
