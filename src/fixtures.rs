@@ -22,11 +22,15 @@ pub fn contact(id: &str, given: &str, surname: &str) -> Contact {
                 kind: PhoneKind::Fax,
                 raw: "089 1234-99".into(),
                 e164: Some("+4989123499".into()),
+                display: None,
+                extension_of: None,
             },
             Phone {
                 kind: PhoneKind::Business,
                 raw: "089 1234-56".into(),
                 e164: Some("+49891234056".into()),
+                display: None,
+                extension_of: None,
             },
         ],
         ..Contact::default()

@@ -165,6 +165,8 @@ mod browser_tests {
             kind: PhoneKind::Business,
             raw: "089 1".into(),
             e164: Some("+4989123456".into()),
+            display: None,
+            extension_of: None,
         };
         let target = pstn_target(&phone).unwrap();
         assert_eq!(target, "4:+4989123456");

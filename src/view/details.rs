@@ -93,16 +93,21 @@ fn PhoneRow(contact: Contact, phone: Phone) -> impl IntoView {
         PhoneKind::Other => t_string!(i18n, kind_other),
     };
     let raw = phone.raw.clone();
+    let shown = phone.shown().to_owned();
+    // The number as the source wrote it, too, when that reads differently.
+    let written = (raw != shown).then(|| raw.clone());
+    let whole = phone.extension_of.clone();
     let callable = phone.e164.is_some() && actions.caps.pstn && phone.kind != PhoneKind::Fax;
-    let call_label = raw.clone();
-    let copy_label = raw.clone();
+    let call_label = shown.clone();
+    let copy_label = shown.clone();
     let copy_text = phone.e164.clone().unwrap_or_else(|| raw.clone());
     let call_phone = phone.clone();
     view! {
         <li class="detail-row">
             <div class="detail-text">
                 <span class="detail-label">{kind}</span>
-                <span class="detail-value number">{raw}</span>
+                <span class="detail-value number" title=whole>{shown}</span>
+                {written.map(|w| view! { <span class="detail-written number">{w}</span> })}
             </div>
             <div class="detail-actions">
                 {callable.then(|| {
@@ -290,5 +295,29 @@ mod browser_tests {
         assert_eq!(count(&root, ".details-department"), 0);
         assert_eq!(count(&root, "address"), 0);
         assert_eq!(count(&root, "h3"), 1, "only the phone numbers heading");
+    }
+
+    #[wasm_bindgen_test]
+    async fn numbers_read_as_people_read_them_and_as_written() {
+        let mut c = contact("9", "Anna", "Berg");
+        c.phones = vec![kontakt_api::Phone {
+            kind: kontakt_api::PhoneKind::Business,
+            raw: "(089) 452000-592".into(),
+            e164: Some("+4989452000592".into()),
+            display: Some("592".into()),
+            extension_of: Some("089 452000-592".into()),
+        }];
+        let root = details(Locale::en, Context::default(), c);
+        settle().await;
+        assert_eq!(text(&root, ".detail-value.number"), "592");
+        assert_eq!(
+            attr(&root, ".detail-value.number", "title").as_deref(),
+            Some("089 452000-592")
+        );
+        assert_eq!(text(&root, ".detail-written"), "(089) 452000-592");
+        assert_eq!(
+            attr(&root, ".detail-list .call-button", "aria-label").as_deref(),
+            Some("Call 592")
+        );
     }
 }

@@ -111,12 +111,14 @@ fn ResultRow(index: usize, hit: SearchHit) -> impl IntoView {
             </div>
             <div role="gridcell" class="result-actions">
                 {best.map(|(phone, ranges)| {
-                    let number = phone.raw.clone();
+                    let number = phone.shown().to_owned();
                     let label = number.clone();
                     let title = number.clone();
                     let contact = contact.clone();
+                    // An extension of the user's own switchboard: the whole number on hover.
+                    let whole = phone.extension_of.clone();
                     view! {
-                        <span class="result-phone"><Highlighted text=number ranges=ranges /></span>
+                        <span class="result-phone" title=whole><Highlighted text=number ranges=ranges /></span>
                         {callable.then(|| view! {
                             <button
                                 class="icon-button call-button"

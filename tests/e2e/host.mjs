@@ -99,6 +99,11 @@ export function bestPhone(contact) {
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))[0];
 }
 
+/** A number as the tab shows it: as people read it where the organisation is, else as written. */
+export function shown(phone) {
+  return phone.display ?? phone.raw;
+}
+
 /** Types a query the way a person does, so every keystroke goes through the tab. */
 export async function search(tab, text) {
   const box = tab.locator('#search');

@@ -49,6 +49,17 @@ pub struct Phone {
     /// The number in E.164, or null when it could not be understood.
     #[cfg_attr(feature = "openapi", schema(example = "+498912345678"))]
     pub e164: Option<String>,
+    /// The number as people read it where the organisation is: an extension of its own
+    /// switchboard alone (`592`), a number of its country in national form
+    /// (`089 452000-592`), any other in international form (`+41 61 604 94 54`); grouped by
+    /// libphonenumber's rules for the number's country. Absent when not understood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "089 123456-78"))]
+    pub display: Option<String>,
+    /// For an extension of the organisation's own switchboard: the whole number, in
+    /// national form (`089 452000-592`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_of: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -69,7 +80,16 @@ impl Phone {
             kind,
             raw: raw.into(),
             e164: None,
+            display: None,
+            extension_of: None,
         }
+    }
+}
+
+impl Phone {
+    /// What to show: the number as people read it, else as the source wrote it.
+    pub fn shown(&self) -> &str {
+        self.display.as_deref().unwrap_or(&self.raw)
     }
 }
 

@@ -104,7 +104,19 @@ impl Directory {
     }
 
     pub fn get(&self, id: &str) -> Option<Contact> {
-        self.ids.get(id).map(|doc| self.store.contact(doc as usize))
+        self.ids
+            .get(id)
+            .map(|doc| self.presented(self.store.contact(doc as usize)))
+    }
+
+    /// `contact` as answers carry it: each number also as people read it here.
+    fn presented(&self, mut contact: Contact) -> Contact {
+        for p in &mut contact.phones {
+            if let Some(e164) = &p.e164 {
+                (p.display, p.extension_of) = self.normalizer.present(e164);
+            }
+        }
+        contact
     }
 
     pub fn index(&self) -> &Index {
@@ -158,7 +170,7 @@ impl Directory {
         let hits = ranked
             .into_iter()
             .map(|r| {
-                let contact = self.store.contact(r.doc as usize);
+                let contact = self.presented(self.store.contact(r.doc as usize));
                 SearchHit {
                     highlights: highlight(&contact),
                     contact,

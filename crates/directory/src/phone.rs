@@ -116,6 +116,49 @@ impl PhoneNormalizer {
         within_e164(e164)
     }
 
+    /// How `e164` reads where the tenant is: (display, whole number for an extension).
+    /// An extension of the main number is shown alone (`592`) with the whole number in
+    /// national form beside it; a number of the tenant's country in national form; any
+    /// other in international form. Grouped by libphonenumber's rules for the number's
+    /// country; digits it cannot group (a PBX extension appended) follow after a `-`.
+    pub fn present(&self, e164: &str) -> (Option<String>, Option<String>) {
+        if let Some(main) = &self.main
+            && let Some(ext) = e164.strip_prefix(main.as_str())
+            && (1..=MAX_EXTENSION_DIGITS).contains(&ext.len())
+        {
+            let whole = self.format_main_with(ext);
+            return (Some(ext.to_owned()), whole);
+        }
+        (self.format(e164), None)
+    }
+
+    /// The main number in national form with `-ext` appended: `089 452000-592`.
+    fn format_main_with(&self, ext: &str) -> Option<String> {
+        let main = self.main.as_deref()?;
+        Some(format!("{}-{ext}", self.format(main)?))
+    }
+
+    fn format(&self, e164: &str) -> Option<String> {
+        let number = phonenumber::parse(None, e164).ok()?;
+        let same_country = number.code().value() == self.country_code;
+        let mode = if same_country {
+            phonenumber::Mode::National
+        } else {
+            phonenumber::Mode::International
+        };
+        let formatted = number.format().mode(mode).to_string();
+        // What libphonenumber took as the number, digit by digit; the rest of E.164 (a
+        // PBX extension) is appended as people write it.
+        let national = number.national().value().to_string();
+        let whole = &e164[1 + number.code().value().to_string().len()..];
+        let rest = whole.strip_prefix(national.as_str()).unwrap_or("");
+        Some(if rest.is_empty() {
+            formatted
+        } else {
+            format!("{formatted}-{rest}")
+        })
+    }
+
     pub fn main_number(&self) -> Option<&str> {
         self.main.as_deref()
     }

@@ -262,6 +262,8 @@ impl ContactStore {
                     kind: p.kind,
                     raw: self.text(p.raw).to_owned(),
                     e164: s(p.e164),
+                    display: None,
+                    extension_of: None,
                 })
                 .collect(),
             address: (!address.is_empty()).then_some(address),

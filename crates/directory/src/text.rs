@@ -70,7 +70,9 @@ pub fn for_each_indexed_word(text: &str, mut f: impl FnMut(&str, bool)) {
 /// ("huar") before typo matching sees it. Same words, same order as [`for_each_word`].
 pub fn unmerged_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    scan(text, false, false, false, |word, _, _, _| out.push(word.to_owned()));
+    scan(text, false, false, false, |word, _, _, _| {
+        out.push(word.to_owned())
+    });
     out
 }
 
@@ -309,7 +311,11 @@ mod tests {
         };
         assert_eq!(
             indexed("D'Angelo"),
-            [("dangelo".into(), false), ("d".into(), true), ("angelo".into(), true)]
+            [
+                ("dangelo".into(), false),
+                ("d".into(), true),
+                ("angelo".into(), true)
+            ]
         );
         assert_eq!(
             indexed("Sean O’Brien"),
@@ -332,7 +338,10 @@ mod tests {
         assert_eq!(t[2].text, "brien");
         assert_eq!(t[2].span(), [2, 7]);
         // An apostrophe outside a word splits nothing.
-        assert_eq!(indexed("'quoted' words"), [("quoted".into(), false), ("words".into(), false)]);
+        assert_eq!(
+            indexed("'quoted' words"),
+            [("quoted".into(), false), ("words".into(), false)]
+        );
     }
 
     #[test]

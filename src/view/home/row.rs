@@ -64,9 +64,10 @@ pub fn CallBest(contact: Contact, gone: bool) -> impl IntoView {
     let best = contact.best_phone().cloned();
     let callable = !gone && actions.caps.pstn && best.as_ref().is_some_and(|p| p.e164.is_some());
     best.map(|phone| {
-        let (label, title) = (phone.raw.clone(), phone.raw.clone());
+        let shown = phone.shown().to_owned();
+        let (label, title) = (shown.clone(), shown.clone());
         view! {
-            <span class="saved-phone">{phone.raw.clone()}</span>
+            <span class="saved-phone" title=phone.extension_of.clone()>{shown}</span>
             {callable.then(|| view! {
                 <button
                     class="icon-button call-button"

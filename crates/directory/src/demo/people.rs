@@ -69,11 +69,7 @@ pub fn own_employee(rng: &mut impl Rng, i: usize, ext: usize) -> Contact {
         5 => format!("0049 89 452000-{ext}"),
         _ => format!("(089) 452000-{ext}"),
     };
-    c.phones.push(Phone {
-        kind: PhoneKind::Business,
-        raw,
-        e164: None,
-    });
+    c.phones.push(Phone::new(PhoneKind::Business, raw));
     if chance(rng, 60) {
         c.phones
             .push(Phone::new(PhoneKind::Mobile, mobile(rng, Country::De, i)));

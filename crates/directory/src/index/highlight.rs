@@ -31,16 +31,17 @@ pub fn highlights(contact: &Contact, words: &[WordMatcher]) -> Vec<Highlight> {
     out
 }
 
-/// Highlights of a number query: the digits of each matching number as written.
+/// Highlights of a number query: the digits of each matching number as shown (as people
+/// read it here, else as written). Both end with the E.164 form's last digits.
 pub fn number_highlights(contact: &Contact, pattern: &NumberPattern) -> Vec<Highlight> {
     let mut out = Vec::new();
     for (i, phone) in contact.phones.iter().enumerate() {
         let Some(e164) = phone.e164.as_deref().map(|e| &e[1..]) else {
             continue;
         };
-        // Digit positions (in chars) of the number as written.
-        let digits: Vec<u32> = phone
-            .raw
+        // Digit positions (in chars) of the number as shown.
+        let shown = phone.shown();
+        let digits: Vec<u32> = shown
             .chars()
             .enumerate()
             .filter(|(_, c)| c.is_ascii_digit())
@@ -50,7 +51,7 @@ pub fn number_highlights(contact: &Contact, pattern: &NumberPattern) -> Vec<High
             continue;
         };
         let whole = [
-            first.min(if phone.raw.starts_with('+') { 0 } else { first }),
+            first.min(if shown.starts_with('+') { 0 } else { first }),
             last + 1,
         ];
         let range = if pattern.exact.iter().any(|e| e == e164) {

@@ -322,10 +322,11 @@ fn last_digits_find_an_extension() {
     assert_eq!(search(&d, "5678"), ["1", "3"]);
     let r = d.search("079", 5);
     assert_eq!(ids(&r.hits), ["18"]);
-    assert_eq!(
-        marked(&r.hits[0], "phones[0]", "+49 89 452000 79"),
-        ["0 79"]
-    );
+    // An extension of the company's own number is shown alone, and marked there.
+    let phone = &r.hits[0].contact.phones[0];
+    assert_eq!(phone.shown(), "79");
+    assert_eq!(phone.extension_of.as_deref(), Some("089 452000-79"));
+    assert_eq!(marked(&r.hits[0], "phones[0]", phone.shown()), ["79"]);
 }
 
 #[test]
@@ -333,11 +334,11 @@ fn number_highlights_follow_the_written_form() {
     let d = directory();
     let r = d.search("+49 89 1234", 5);
     assert_eq!(ids(&r.hits), ["1"]);
-    // +49 89 1234 covers "+49 (0)89 1234" of "+49 (0)89 123456-78".
-    assert_eq!(
-        marked(&r.hits[0], "phones[0]", "+49 (0)89 123456-78"),
-        ["+49 (0)89 1234"]
-    );
+    // Shown in national form (the tenant is in Germany), marked where the digits are.
+    let phone = &r.hits[0].contact.phones[0];
+    assert_eq!(phone.raw, "+49 (0)89 123456-78");
+    assert_eq!(phone.shown(), "089 12345678");
+    assert_eq!(marked(&r.hits[0], "phones[0]", phone.shown()), ["089 1234"]);
 }
 
 #[test]
@@ -439,11 +440,18 @@ fn names_with_apostrophes_are_found_every_way_people_type_them() {
         ("Alembret", "4"),
     ] {
         let found = search(&d, q);
-        assert_eq!(found.first().map(String::as_str), Some(id), "{q:?} found {found:?}");
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(id),
+            "{q:?} found {found:?}"
+        );
     }
     // The part is highlighted where it stands.
     let hits = d.search("Angelo", 5).hits;
-    assert_eq!(marked(&hits[0], "display_name", "Luca D'Angelo"), ["Angelo"]);
+    assert_eq!(
+        marked(&hits[0], "display_name", "Luca D'Angelo"),
+        ["Angelo"]
+    );
 }
 
 /// Files written on macOS store ü as u + U+0308 (NFD): found by Wüst typed normally, and
@@ -461,7 +469,54 @@ fn decomposed_umlauts_are_found_by_the_composed_spelling_and_back() {
     assert_eq!(search(&d, "Wüst").first().map(String::as_str), Some("1"));
     assert_eq!(search(&d, "Wuest").first().map(String::as_str), Some("1"));
     assert_eq!(search(&d, "Baecker").first().map(String::as_str), Some("2"));
-    assert_eq!(search(&d, "Jo\u{308}rg").first().map(String::as_str), Some("2"));
+    assert_eq!(
+        search(&d, "Jo\u{308}rg").first().map(String::as_str),
+        Some("2")
+    );
     let hits = d.search("wüst", 5).hits;
-    assert_eq!(marked(&hits[0], "display_name", "Peter Wu\u{308}st"), ["Wu\u{308}st"]);
+    assert_eq!(
+        marked(&hits[0], "display_name", "Peter Wu\u{308}st"),
+        ["Wu\u{308}st"]
+    );
+}
+
+/// Numbers are shown the way people read them where the organisation is: its own
+/// extensions alone, its country's numbers in national form, others internationally.
+#[test]
+fn numbers_are_shown_as_people_read_them_here() {
+    let d = Directory::build(
+        vec![with(person("1", "Anna Berg"), |c| {
+            c.phones = vec![
+                phone("-592"),
+                phone("0049 451 3251542"),
+                phone("(089) 452000-592"),
+                phone("+41 61 604 94 54"),
+                phone("+44 20 7946 0958"),
+                phone("kein Anschluss 1"),
+            ];
+        })],
+        munich(),
+    );
+    let contact = d.get("t:1").unwrap();
+    let shown: Vec<(&str, Option<&str>)> = contact
+        .phones
+        .iter()
+        .map(|p| (p.shown(), p.extension_of.as_deref()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("592", Some("089 452000-592")),
+            ("0451 3251542", None),
+            ("592", Some("089 452000-592")),
+            ("+41 61 604 94 54", None),
+            ("+44 20 7946 0958", None),
+            ("kein Anschluss 1", None),
+        ]
+    );
+    // The number as written stays, for the details view; calls use E.164.
+    assert_eq!(contact.phones[1].raw, "0049 451 3251542");
+    assert_eq!(contact.phones[1].e164.as_deref(), Some("+494513251542"));
+    // What a snapshot keeps is the source's data only.
+    assert!(d.contact(0).phones.iter().all(|p| p.display.is_none()));
 }

@@ -222,7 +222,10 @@ impl<'t> LineCounter<'t> {
             byte += 1;
         }
         if byte > self.at {
-            self.line += self.text[self.at..byte].iter().filter(|&&b| b == b'\n').count();
+            self.line += self.text[self.at..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             self.at = byte;
         }
         self.line
@@ -491,7 +494,10 @@ mod tests {
             let reasons: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
             assert_eq!(
                 reasons,
-                ["line 7: 2 fields instead of 3", "line 10: 4 fields instead of 3"],
+                [
+                    "line 7: 2 fields instead of 3",
+                    "line 10: 4 fields instead of 3"
+                ],
                 "line ends {end:?}"
             );
         }
