@@ -38,6 +38,9 @@ impl DirectoryBuilder {
     pub fn push(&mut self, mut contact: Contact) {
         for p in &mut contact.phones {
             p.e164 = self.normalizer.normalize(&p.raw);
+            if let Some(e164) = &p.e164 {
+                self.normalizer.learn(e164);
+            }
         }
         self.store.push(contact);
     }

@@ -42,7 +42,37 @@ pub struct PhoneNormalizer {
     area_code: Option<String>,
     /// E.164 of the main number, with the `+`.
     main: Option<String>,
+    /// How numbers are grouped, learnt from libphonenumber once per kind of number.
+    layouts: std::sync::Arc<Layouts>,
 }
+
+/// Formatting with libphonenumber takes microseconds (its rules are regular expressions);
+/// a search answers 25 contacts with two or three numbers each. Numbers of one country with
+/// the same leading digits and length are grouped the same way, so each such kind is
+/// formatted once and its layout — literal characters and digit slots — reused.
+#[derive(Debug, Default)]
+struct Layouts(std::sync::RwLock<std::collections::HashMap<LayoutKey, Option<Layout>>>);
+
+/// Country code, the national number's first digits, and the E.164 length.
+type LayoutKey = (u16, u64, u8);
+
+/// Leading digits that, with the length, decide a layout: German area codes have two to
+/// five digits, and libphonenumber's patterns tell them apart by at most six.
+const LAYOUT_DIGITS: usize = 6;
+/// Kinds of number remembered at most: a million contacts have some tens of thousands
+/// (a few MB); beyond, numbers of new kinds are formatted by libphonenumber each time.
+const MAX_LAYOUTS: usize = 200_000;
+
+#[derive(Clone, Debug)]
+struct Layout {
+    /// The formatted number with [`SLOT`] for each digit of the national number.
+    pieces: Box<str>,
+    /// How many digits libphonenumber took as the number; the rest follow after a `-`.
+    national_len: u8,
+}
+
+/// Where a layout takes the next digit.
+const SLOT: char = '#';
 
 /// Shortest and longest extension written without the company number.
 const MAX_EXTENSION_DIGITS: usize = 5;
@@ -74,6 +104,7 @@ impl PhoneNormalizer {
             trunk_prefix,
             area_code,
             main: None,
+            layouts: std::sync::Arc::default(),
         };
         if let Some(main) = params.main_number.as_deref().map(str::trim)
             && !main.is_empty()
@@ -138,7 +169,34 @@ impl PhoneNormalizer {
         Some(format!("{}-{ext}", self.format(main)?))
     }
 
+    /// Learns how `e164` is grouped, unless a number of its kind was seen: while the
+    /// directory is built, so that answers find every layout learnt.
+    pub fn learn(&self, e164: &str) {
+        if let Some(key) = layout_key(e164)
+            && !self.layouts.0.read().expect("poisoned").contains_key(&key)
+        {
+            let _ = self.format(e164);
+        }
+    }
+
+    /// `e164` grouped for reading here: from a learnt layout, else formatted by
+    /// libphonenumber (and its layout learnt).
     fn format(&self, e164: &str) -> Option<String> {
+        let key = layout_key(e164)?;
+        let national = &e164[1 + key.0.to_string().len()..];
+        if let Some(known) = self.layouts.0.read().expect("poisoned").get(&key) {
+            return known.as_ref().map(|l| l.fill(national)).or_else(|| self.format_slowly(e164));
+        }
+        let formatted = self.format_slowly(e164)?;
+        let layout = Layout::learn(&formatted, national);
+        let mut layouts = self.layouts.0.write().expect("poisoned");
+        if layouts.len() < MAX_LAYOUTS {
+            layouts.insert(key, layout);
+        }
+        Some(formatted)
+    }
+
+    fn format_slowly(&self, e164: &str) -> Option<String> {
         let number = phonenumber::parse(None, e164).ok()?;
         let same_country = number.code().value() == self.country_code;
         let mode = if same_country {
@@ -178,6 +236,84 @@ impl PhoneNormalizer {
     }
 }
 
+/// Country code, leading national digits and length of `e164`.
+fn layout_key(e164: &str) -> Option<LayoutKey> {
+    let digits = e164.strip_prefix('+')?;
+    let code_len = (1..=3).find(|&n| {
+        digits.len() > n
+            && digits[..n]
+                .parse::<u16>()
+                .is_ok_and(|c| phonenumber::metadata::DATABASE.by_code(&c).is_some())
+    })?;
+    let code: u16 = digits[..code_len].parse().ok()?;
+    let national = &digits[code_len..];
+    let lead = &national[..national.len().min(LAYOUT_DIGITS)];
+    Some((code, lead.parse().ok()?, digits.len() as u8))
+}
+
+impl Layout {
+    /// The layout of `formatted`, the form of a number whose national digits are
+    /// `national`: the digits it shows before them (a trunk `0`, a country code) stay
+    /// literal. `None` when the digits do not line up (then every such number is formatted
+    /// by libphonenumber).
+    fn learn(formatted: &str, national: &str) -> Option<Layout> {
+        let shown: Vec<char> = formatted.chars().filter(char::is_ascii_digit).collect();
+        // The digits libphonenumber took are at the end of what it shows, before `-rest`.
+        let (main_part, rest) = match formatted.rsplit_once('-') {
+            Some((main, rest))
+                if rest.bytes().all(|b| b.is_ascii_digit()) && national.ends_with(rest) =>
+            {
+                (main, rest)
+            }
+            _ => (formatted, ""),
+        };
+        let national_len = national.len() - rest.len();
+        let main_digits = main_part.chars().filter(char::is_ascii_digit).count();
+        let literal_digits = main_digits.checked_sub(national_len)?;
+        let took: String = shown[literal_digits..main_digits].iter().collect();
+        if took != national[..national_len] {
+            return None;
+        }
+        if main_part.contains(SLOT) {
+            return None;
+        }
+        let mut seen = 0;
+        let pieces = main_part
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    if seen > literal_digits {
+                        return SLOT;
+                    }
+                }
+                c
+            })
+            .collect::<String>()
+            .into_boxed_str();
+        Some(Layout {
+            pieces,
+            national_len: u8::try_from(national_len).ok()?,
+        })
+    }
+
+    fn fill(&self, national: &str) -> String {
+        let national_len = usize::from(self.national_len).min(national.len());
+        let mut digits = national[..national_len].chars();
+        let mut out: String = self
+            .pieces
+            .chars()
+            .filter_map(|c| if c == SLOT { digits.next() } else { Some(c) })
+            .collect();
+        let rest = &national[national_len..];
+        if !rest.is_empty() {
+            out.push('-');
+            out.push_str(rest);
+        }
+        out
+    }
+}
+
 fn within_e164(e164: String) -> Option<String> {
     let digits = e164.len() - 1;
     (e164.starts_with('+') && (MIN_E164_DIGITS..=MAX_E164_DIGITS).contains(&digits)).then_some(e164)
@@ -190,6 +326,63 @@ fn bare_extension(raw: &str) -> Option<String> {
     let digits = digits_of(rest);
     (only_digits && digits.len() <= MAX_EXTENSION_DIGITS && !digits.starts_with('0'))
         .then_some(digits)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    /// Numbers read from learnt layouts read exactly as libphonenumber formats them.
+    #[test]
+    fn learnt_layouts_group_like_libphonenumber() {
+        let n = munich();
+        let numbers: Vec<String> = crate::demo::Generator::new(3000, 7)
+            .flat_map(|c| c.phones)
+            .filter_map(|p| n.normalize(&p.raw))
+            .chain(
+                [
+                    "+41616049454",
+                    "+442079460958",
+                    "+4313101234",
+                    "+494513251542",
+                    "+4917239747850",
+                    "+4989452000592",
+                    "+498912345678",
+                    "+12025550143",
+                    "+33142685300",
+                    "+4933056123456",
+                    "+4933056123457",
+                    "+493012345678",
+                    "+493012345679",
+                    "+4930123456",
+                    "+4933012345",
+                    "+493301234567",
+                    "+4940123456789",
+                    "+49221123456",
+                    "+496912345",
+                    "+4915112345678",
+                    "+4917612345678",
+                    "+43664123456",
+                    "+436641234567",
+                    "+41791234567",
+                    "+447700900123",
+                    "+441632960123",
+                ]
+                .map(String::from),
+            )
+            .collect();
+        assert!(numbers.len() > 3000);
+        for e164 in &numbers {
+            let slow = n.format_slowly(e164);
+            // Twice: learnt on the first, read from the layout on the second.
+            assert_eq!(n.format(e164), slow, "{e164}");
+            assert_eq!(n.format(e164), slow, "{e164} from its layout");
+        }
+        let learnt = n.layouts.0.read().unwrap().len();
+        let unlearnt = n.layouts.0.read().unwrap().values().filter(|l| l.is_none()).count();
+        assert_eq!(unlearnt, 0, "every kind of number has a layout");
+        assert!(learnt < numbers.len() / 3, "{learnt} layouts for {} numbers", numbers.len());
+    }
 }
 
 /// The dialling parameters every test uses: Munich, with a switchboard for extensions.

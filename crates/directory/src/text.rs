@@ -122,7 +122,7 @@ fn scan(
             continue;
         }
         // A combining mark (decomposed text: `u` + U+0308) belongs to the letter before it.
-        if unicode_normalization::char::is_combining_mark(c) {
+        if !c.is_ascii() && unicode_normalization::char::is_combining_mark(c) {
             if track && let Some(end) = word.ends.last_mut() {
                 *end = pos + 1;
             }
