@@ -185,7 +185,10 @@ impl PhoneNormalizer {
         let key = layout_key(e164)?;
         let national = &e164[1 + key.0.to_string().len()..];
         if let Some(known) = self.layouts.0.read().expect("poisoned").get(&key) {
-            return known.as_ref().map(|l| l.fill(national)).or_else(|| self.format_slowly(e164));
+            return known
+                .as_ref()
+                .map(|l| l.fill(national))
+                .or_else(|| self.format_slowly(e164));
         }
         let formatted = self.format_slowly(e164)?;
         let layout = Layout::learn(&formatted, national);
@@ -379,9 +382,20 @@ mod layout_tests {
             assert_eq!(n.format(e164), slow, "{e164} from its layout");
         }
         let learnt = n.layouts.0.read().unwrap().len();
-        let unlearnt = n.layouts.0.read().unwrap().values().filter(|l| l.is_none()).count();
+        let unlearnt = n
+            .layouts
+            .0
+            .read()
+            .unwrap()
+            .values()
+            .filter(|l| l.is_none())
+            .count();
         assert_eq!(unlearnt, 0, "every kind of number has a layout");
-        assert!(learnt < numbers.len() / 3, "{learnt} layouts for {} numbers", numbers.len());
+        assert!(
+            learnt < numbers.len() / 3,
+            "{learnt} layouts for {} numbers",
+            numbers.len()
+        );
     }
 }
 
