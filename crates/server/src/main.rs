@@ -99,8 +99,9 @@ struct Run {
         global = true
     )]
     config: Option<PathBuf>,
-    /// Demo mode: generated contacts, demo sign-in, no Microsoft account needed.
-    #[arg(long)]
+    /// Demo mode: generated contacts, demo sign-in, no Microsoft account needed (before or
+    /// after a subcommand: `kontakt cloud tenants list --demo`).
+    #[arg(long, global = true)]
     demo: bool,
 }
 

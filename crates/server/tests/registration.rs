@@ -532,6 +532,22 @@ async fn the_demo_links_by_itself_and_an_ended_subscription_stops_it() {
         list.contains(TENANT_ID) && list.contains("active"),
         "{list}"
     );
+    // The same from the command line, on the demo's registry.
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_kontakt"))
+        .args(["cloud", "tenants", "list", "--demo", "--demo-dir"])
+        .arg(demo_dir.path())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert!(
+        printed.contains(TENANT_ID) && printed.ends_with("1 organisation\n"),
+        "{printed}"
+    );
     let show = run(&cloud_settings, Operation::Show(TENANT_ID.into()))
         .await
         .unwrap();
