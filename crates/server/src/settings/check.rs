@@ -154,28 +154,15 @@ impl ConfigFile {
                 if self.auth.is_none() {
                     problems.error("auth", "missing: administrators sign in with [auth]'s client id");
                 }
-                match (&admin.client_secret_file, &admin.client_secret_env) {
-                    (Some(_), Some(_)) => problems.error(
-                        "admin.client_secret_file",
-                        "give client_secret_file or client_secret_env, not both",
-                    ),
-                    (None, None) => problems.error(
-                        "admin.client_secret_file",
-                        "missing: Entra redeems an administrator's sign-in only with the app registration's client secret",
-                    ),
-                    (Some(file), None) if !file.exists() => problems.warning(
-                        "admin.client_secret_file",
-                        format!(
-                            "{} does not exist here (it must exist where the cloud runs)",
-                            file.display()
-                        ),
-                    ),
-                    (None, Some(var)) if std::env::var_os(var).is_none() => problems.warning(
-                        "admin.client_secret_env",
-                        "the environment variable it names is not set here (it must be where the cloud runs)",
-                    ),
-                    _ => {}
-                }
+                problems.within("admin", |p| {
+                    check_secret(
+                        p,
+                        "client_secret",
+                        (&admin.client_secret_file, &admin.client_secret_env),
+                        Some("missing: Entra redeems an administrator's sign-in only with the app registration's client secret"),
+                        "the cloud",
+                    )
+                });
             }
             None if !self.demo.enabled => problems.warning(
                 "admin",
@@ -372,28 +359,52 @@ fn check_link(link: &LinkSection, production: bool, problems: &mut Problems) {
     } else if let Err(m) = check_ascii_url(&link.cloud) {
         problems.error("cloud", m);
     }
-    match (&link.credential_file, &link.credential_env) {
-        (Some(_), Some(_)) => problems.error(
-            "credential_file",
-            "give credential_file or credential_env, not both",
-        ),
-        // Without either, the credential `kontakt directory enroll` writes into the data
-        // folder.
-        (None, None) => {}
+    // Without either, the credential `kontakt directory enroll` writes into the data folder.
+    check_secret(
+        problems,
+        "credential",
+        (&link.credential_file, &link.credential_env),
+        None,
+        "the directory",
+    );
+    if link.ping < Duration::from_secs(1) {
+        problems.error("ping", "at least 1s");
+    }
+}
+
+/// A secret named by a file (`{name}_file`) or an environment variable (`{name}_env`), not
+/// both; `missing` is the error when neither is given (`None`: that is fine). The file must
+/// exist and the variable be set where `runs` runs, which need not be where this is checked.
+fn check_secret(
+    problems: &mut Problems,
+    name: &str,
+    (file, env): (&Option<std::path::PathBuf>, &Option<String>),
+    missing: Option<&str>,
+    runs: &str,
+) {
+    let (file_key, env_key) = (format!("{name}_file"), format!("{name}_env"));
+    match (file, env) {
+        (Some(_), Some(_)) => {
+            problems.error(&file_key, format!("give {file_key} or {env_key}, not both"))
+        }
+        (None, None) => {
+            if let Some(missing) = missing {
+                problems.error(&file_key, missing);
+            }
+        }
         (Some(file), None) if !file.exists() => problems.warning(
-            "credential_file",
+            &file_key,
             format!(
-                "{} does not exist here (it must exist where the directory runs)",
+                "{} does not exist here (it must exist where {runs} runs)",
                 file.display()
             ),
         ),
         (None, Some(var)) if std::env::var_os(var).is_none() => problems.warning(
-            "credential_env",
-            "the environment variable it names is not set here (it must be where the directory runs)",
+            &env_key,
+            format!(
+                "the environment variable it names is not set here (it must be where {runs} runs)"
+            ),
         ),
         _ => {}
-    }
-    if link.ping < Duration::from_secs(1) {
-        problems.error("ping", "at least 1s");
     }
 }

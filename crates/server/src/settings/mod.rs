@@ -250,13 +250,13 @@ impl Settings {
         let link = link
             .map(|l| {
                 let default_file = server.data_dir.join("link-credential");
-                let credential = match (&l.credential_file, &l.credential_env) {
-                    (Some(path), _) => Some(read_secret(path)?),
-                    (None, Some(_)) => Some(from_env(&l.credential_env, "link.credential_env")?),
-                    (None, None) if demo.enabled && scratch_data => {
+                let named = secret(&l.credential_file, &l.credential_env, "link.credential_env")?;
+                let credential = match named {
+                    Some(credential) => Some(credential),
+                    None if demo.enabled && scratch_data => {
                         Some(crate::link::DEMO_CREDENTIAL.to_owned())
                     }
-                    (None, None) => default_file
+                    None => default_file
                         .exists()
                         .then(|| read_secret(&default_file))
                         .transpose()?,
@@ -279,17 +279,15 @@ impl Settings {
             (Some(a), Some(auth)) => Some(AdminSignIn {
                 authority: a.authority.trim_end_matches('/').to_owned(),
                 client_id: auth.client_id.to_ascii_lowercase(),
-                client_secret: match (&a.client_secret_file, &a.client_secret_env) {
-                    (Some(path), _) => Some(read_secret(path)?),
-                    (None, Some(_)) => {
-                        Some(from_env(&a.client_secret_env, "admin.client_secret_env")?)
-                    }
-                    (None, None) => None,
-                },
+                client_secret: secret(
+                    &a.client_secret_file,
+                    &a.client_secret_env,
+                    "admin.client_secret_env",
+                )?,
             }),
             _ => None,
         };
-        let scratch = if server.data_dir.as_os_str().is_empty() {
+        let scratch = if scratch_data {
             let dir = tempfile::Builder::new()
                 .prefix("kontakt-demo-")
                 .tempdir()
@@ -477,6 +475,20 @@ fn demo_tenant(contacts: Option<(usize, u64)>) -> file::TenantSection {
             kind: SourceKind::Demo(DemoSource { size, seed }),
         }],
         directory_credentials: Vec::new(),
+    }
+}
+
+/// The secret in the file or the environment variable a configuration names (the file
+/// first), or `None` when it names neither; `env_key` is where the variable is named.
+fn secret(
+    file: &Option<PathBuf>,
+    env: &Option<String>,
+    env_key: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match (file, env) {
+        (Some(path), _) => read_secret(path).map(Some),
+        (None, Some(_)) => from_env(env, env_key).map(Some),
+        (None, None) => Ok(None),
     }
 }
 
