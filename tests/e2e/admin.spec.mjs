@@ -4,31 +4,20 @@
 // user of that organisation searches in the tab inside the Teams host simulator; a user
 // without an administrator role is refused; revoking disconnects the directory.
 import { test, expect } from '@playwright/test';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCREENSHOTS, blockExternal } from './helpers.mjs';
+import { BIN, SCREENSHOTS, blockExternal, healthy, startKontakt as start, stopAllKontakt } from './helpers.mjs';
 import { expectAccessible, openInHost, search } from './host.mjs';
 
-const BIN = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
 const PORT = 18190;
 const CLOUD = `http://127.0.0.1:${PORT}`;
 const TENANT = '6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34';
 
 test.describe.configure({ mode: 'serial' });
 
-const running = new Set();
 const work = mkdtempSync(join(tmpdir(), 'kontakt-admin-e2e-'));
-
-function start(args) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KONTAKT_LOG: 'info' } });
-  child.output = '';
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => (child.output += d));
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  return child;
-}
 
 let cloud;
 let directory;
@@ -73,13 +62,11 @@ size = 2000
 `,
   );
   cloud = start(['cloud', '--config', cloudConfig]);
-  await expect
-    .poll(async () => (await fetch(`${CLOUD}/healthz`).catch(() => ({ ok: false }))).ok, { timeout: 60_000, message: () => cloud.output })
-    .toBe(true);
+  await healthy(CLOUD, cloud);
 });
 
 test.afterAll(async () => {
-  for (const child of running) child.kill('SIGTERM');
+  await stopAllKontakt();
 });
 
 test.beforeEach(async ({ page }) => {

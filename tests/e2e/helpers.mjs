@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end tests.
 import { expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 
 export const SCREENSHOTS = 'target/e2e/screenshots';
@@ -20,6 +21,43 @@ export async function demoContact(request, id) {
   });
   expect(res.ok()).toBeTruthy();
   return res.json();
+}
+
+/** The release binary ./test builds. */
+export const BIN = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
+
+const started = new Set();
+
+/** Starts the binary with `args` as a process of its own; its output is kept in
+ * `child.output` for failure messages. */
+export function startKontakt(args) {
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KONTAKT_LOG: 'info' } });
+  child.output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => (child.output += d));
+  started.add(child);
+  child.on('exit', () => started.delete(child));
+  return child;
+}
+
+/** Stops a started process (killed outright by default) and waits until it has ended. */
+export function stopKontakt(child, signal = 'SIGKILL') {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill(signal);
+  });
+}
+
+/** Stops every process still running, as a service manager would. */
+export function stopAllKontakt() {
+  return Promise.all([...started].map((child) => stopKontakt(child, 'SIGTERM')));
+}
+
+/** Waits until the service `child` runs answers at `base`. */
+export async function healthy(base, child) {
+  await expect
+    .poll(async () => (await fetch(`${base}/healthz`).catch(() => ({ ok: false }))).ok, { timeout: 60_000, message: () => child.output })
+    .toBe(true);
 }
 
 /** Keeps TeamsJS from reaching the internet; the tests run without network. */

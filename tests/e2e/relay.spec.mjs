@@ -3,34 +3,12 @@
 // the real tab inside the Teams host simulator served by the cloud. Directories are killed
 // and started again under the tab's feet; the tab must carry on.
 import { test, expect } from '@playwright/test';
-import { spawn } from 'node:child_process';
-import { SCREENSHOTS, blockExternal } from './helpers.mjs';
+import { SCREENSHOTS, blockExternal, healthy, startKontakt as start, stopAllKontakt, stopKontakt as kill } from './helpers.mjs';
 import { bestPhone, colleague, externalContact, hostRecord, openInHost, search, shown } from './host.mjs';
 
-const BIN = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
 const CLOUD = 'http://127.0.0.1:18180';
 
 test.describe.configure({ mode: 'serial' });
-
-const running = new Set();
-
-/** Starts the binary with `args`; its output is kept for a failure message. */
-function start(args) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KONTAKT_LOG: 'info' } });
-  child.output = '';
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => (child.output += d));
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  return child;
-}
-
-function kill(child, signal = 'SIGKILL') {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill(signal);
-  });
-}
 
 /** Directory instances the cloud has linked right now, from its metrics. */
 async function linkedInstances() {
@@ -50,14 +28,12 @@ let directory;
 
 test.beforeAll(async () => {
   cloud = start(['cloud', '--demo', '--listen', '127.0.0.1:18180']);
-  await expect
-    .poll(async () => (await fetch(`${CLOUD}/healthz`).catch(() => ({ ok: false }))).ok, { timeout: 60_000, message: () => cloud.output })
-    .toBe(true);
+  await healthy(CLOUD, cloud);
   directory = await startDirectory(1);
 });
 
 test.afterAll(async () => {
-  await Promise.all([...running].map((child) => kill(child, 'SIGTERM')));
+  await stopAllKontakt();
 });
 
 test.beforeEach(async ({ page }) => {

@@ -127,20 +127,16 @@ fn start() -> Postgres {
     let mut child = postgres.spawn().unwrap();
     let stdin = child.stdin.take().unwrap();
     let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "PostgreSQL did not start within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    // Accepting connections is not yet accepting queries: wait for pg_isready.
+    // Listening is not yet accepting queries: pg_isready says when it is.
     while !Command::new(bin("pg_isready"))
         .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
         .status()
         .is_ok_and(|s| s.success())
     {
-        assert!(started.elapsed() < Duration::from_secs(30));
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "PostgreSQL did not start within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     Postgres {
