@@ -72,7 +72,8 @@ pub async fn run(settings: &Settings, operation: Operation) -> anyhow::Result<St
             let stored = registry
                 .stored_about(&tenant)
                 .await
-                .with_context(|| format!("tenant {tenant}"))?;
+                .with_context(|| format!("tenant {tenant}"))?
+                .ok_or_else(|| anyhow::anyhow!("no organisation {tenant} is registered"))?;
             writeln!(out, "{}", serde_json::to_string_pretty(&stored)?)?;
         }
         Operation::EndSubscription(tenant, at) => {
@@ -85,7 +86,7 @@ pub async fn run(settings: &Settings, operation: Operation) -> anyhow::Result<St
                 out,
                 "The subscription of {tenant} ends {}; its users are told then, and everything of it is deleted on {}.",
                 day_of(at),
-                day_of(at + crate::registry::RETENTION_DAYS * 86_400)
+                day_of(crate::registry::deleted_at(at))
             )?;
         }
         Operation::Delete(tenant) => {

@@ -134,11 +134,12 @@ impl AppState {
         if let Some(registry) = &registry {
             crate::registry::spawn_daily_purge(Arc::clone(registry));
         }
-        let admin = match settings.role {
-            Role::Cloud => Some(open_admin(settings, addr)?),
-            _ => None,
-        }
-        .flatten();
+        // Only the cloud keeps a registry, and only the cloud has /admin.
+        let admin = registry
+            .clone()
+            .map(|registry| open_admin(settings, addr, registry))
+            .transpose()?
+            .flatten();
         Ok(Arc::new(AppState {
             admin,
             tenants,
@@ -204,6 +205,7 @@ async fn open_registry(settings: &Settings) -> anyhow::Result<Registry> {
 fn open_admin(
     settings: &Settings,
     addr: SocketAddr,
+    registry: Arc<Registry>,
 ) -> anyhow::Result<Option<crate::admin::Admin>> {
     use crate::admin::{Admin, demo_idp::DemoIdp, oidc::Client, session::SessionKeys};
     let local = || {
@@ -231,5 +233,6 @@ fn open_admin(
         client,
         keys,
         demo_idp,
+        registry,
     }))
 }

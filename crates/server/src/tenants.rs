@@ -29,7 +29,7 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn ended(&self, now: i64) -> bool {
-        self.ends_at.is_some_and(|end| end <= now)
+        crate::registry::ended_by(self.ends_at, now)
     }
 }
 

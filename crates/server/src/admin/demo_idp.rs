@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use super::field;
 use super::oidc::challenge;
 use super::page::esc;
 use crate::demo::{CLIENT_ID, DemoPerson, PEOPLE};
@@ -56,7 +57,7 @@ fn bad(text: &str) -> Response {
 
 /// Checks what every authorize request must carry; the redirect URI must be this cloud's.
 fn check(state: &SharedState, q: &HashMap<String, String>) -> Result<(), String> {
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
+    let get = |k: &str| field(q, k);
     let admin = state.admin.as_ref().ok_or("no /admin here")?;
     if get("client_id") != CLIENT_ID {
         return Err(format!("unknown client_id {:?}", get("client_id")));
@@ -176,7 +177,7 @@ async fn token(
     State(state): State<SharedState>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    let get = |k: &str| field(&form, k);
     let (Some(idp), Some(issuer)) = (
         state.admin.as_ref().and_then(|a| a.demo_idp.as_ref()),
         state.demo.as_ref(),
@@ -224,7 +225,7 @@ async fn consent_page(
     Path(tenant): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
+    let get = |k: &str| field(&q, k);
     let Some(admin) = state.admin.as_ref() else {
         return bad("no /admin here");
     };

@@ -13,6 +13,7 @@ pub mod page;
 pub mod session;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -21,7 +22,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::demo::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR, TEAMS_ADMINISTRATOR};
-use crate::registry::{NewTenant, RegistryError};
+use crate::registry::{NewTenant, Registry, RegistryError};
 use crate::state::SharedState;
 use crate::tenants::now_secs;
 use page::{Dashboard, DirectoryView, Lang};
@@ -44,6 +45,21 @@ pub struct Admin {
     pub client: oidc::Client,
     pub keys: SessionKeys,
     pub demo_idp: Option<demo_idp::DemoIdp>,
+    /// The cloud's registry, which every page reads and every form changes.
+    pub registry: Arc<Registry>,
+}
+
+impl Admin {
+    /// A `Set-Cookie` value holding `session`.
+    fn session_cookie(&self, session: &Session) -> String {
+        self.keys
+            .cookie(SESSION_COOKIE, &self.keys.seal(session), SESSION_SECS)
+    }
+
+    /// A `Set-Cookie` value that ends the session.
+    fn end_session(&self) -> String {
+        self.keys.cookie(SESSION_COOKIE, "", 0)
+    }
 }
 
 pub fn router(state: &SharedState) -> Router<SharedState> {
@@ -189,23 +205,13 @@ async fn dashboard_or_form(
     message: Option<&str>,
     error: Option<&str>,
 ) -> Response {
-    let registry = match state.registry() {
-        Ok(r) => r,
-        Err(e) => return internal(lang, e),
-    };
-    let tenant = match registry.tenant(&session.tenant).await {
-        Ok(Some(t)) => t,
+    let stored = match admin(state).registry.stored_about(&session.tenant).await {
+        Ok(Some(stored)) => stored,
         Ok(None) => return page(StatusCode::OK, page::register_form(lang, session, error)),
         Err(e) => return internal(lang, e),
     };
-    let (directories, stored) = match (
-        registry.directories(&tenant.id).await,
-        registry.stored_about(&tenant.id).await,
-    ) {
-        (Ok(d), Ok(s)) => (d, s),
-        (Err(e), _) | (_, Err(e)) => return internal(lang, e),
-    };
-    let stored = serde_json::to_string_pretty(&stored).unwrap_or_default();
+    let (tenant, directories) = (&stored.tenant, &stored.directories);
+    let shown = serde_json::to_string_pretty(&stored).unwrap_or_default();
     let views = directories
         .iter()
         .map(|record| DirectoryView {
@@ -217,9 +223,9 @@ async fn dashboard_or_form(
         lang,
         session,
         &Dashboard {
-            tenant: &tenant,
+            tenant,
             directories: views,
-            stored: &stored,
+            stored: &shown,
             new_code,
             message,
             error,
@@ -321,9 +327,7 @@ async fn callback(
         consent_state: None,
         expires: session::now() + SESSION_SECS,
     };
-    let cookie = admin
-        .keys
-        .cookie(SESSION_COOKIE, &admin.keys.seal(&session), SESSION_SECS);
+    let cookie = admin.session_cookie(&session);
     with_cookie(
         with_cookie(Redirect::to("/admin").into_response(), clear_flow),
         cookie,
@@ -387,9 +391,7 @@ async fn register(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let Ok(registry) = state.registry() else {
-        return internal(lang, "no registry");
-    };
+    let registry = &admin(&state).registry;
     let new = NewTenant {
         id: session.tenant.clone(),
         organisation: field(&form, "organisation").to_owned(),
@@ -399,7 +401,7 @@ async fn register(
     match registry.register(&new, now_secs()).await {
         Ok(_) => {
             tracing::info!(tenant = %crate::settings::tenant_label(&session.tenant), "an organisation registered");
-            let _ = state.tenants.reload().await;
+            apply_registry(&state).await;
             done("registered")
         }
         Err(RegistryError::AlreadyRegistered(_)) => done("registered"),
@@ -420,9 +422,7 @@ async fn contact(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let Ok(registry) = state.registry() else {
-        return internal(lang, "no registry");
-    };
+    let registry = &admin(&state).registry;
     match registry
         .update_contact(
             &session.tenant,
@@ -441,11 +441,11 @@ async fn contact(
     }
 }
 
-/// Whether the session's organisation is registered (actions on it need that).
-async fn registered(state: &SharedState, session: &Session) -> Result<bool, RegistryError> {
-    match state.registry() {
-        Ok(registry) => Ok(registry.tenant(&session.tenant).await?.is_some()),
-        Err(_) => Ok(false),
+/// Reads the registry again and closes the links that may no longer stay, on this node
+/// at once (other nodes follow within `tenants::RELOAD_EVERY`).
+async fn apply_registry(state: &SharedState) {
+    if state.tenants.reload().await.is_ok() {
+        state.tenants.enforce(&state.links, now_secs());
     }
 }
 
@@ -458,14 +458,13 @@ async fn codes(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    match registered(&state, &session).await {
-        Ok(true) => {}
-        Ok(false) => return Redirect::to("/admin").into_response(),
+    let registry = &admin(&state).registry;
+    // Codes only for a registered organisation.
+    match registry.tenant(&session.tenant).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Redirect::to("/admin").into_response(),
         Err(e) => return internal(lang, e),
     }
-    let Ok(registry) = state.registry() else {
-        return internal(lang, "no registry");
-    };
     match registry.create_code(&session.tenant, now_secs()).await {
         Ok(code) => dashboard_or_form(&state, lang, &session, Some(&code), None, None).await,
         Err(e) => internal(lang, e),
@@ -482,16 +481,12 @@ async fn revoke(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let Ok(registry) = state.registry() else {
-        return internal(lang, "no registry");
-    };
+    let registry = &admin(&state).registry;
     // Only a directory of the session's own organisation: another's id is not found.
     match registry.revoke(&session.tenant, &id).await {
         Ok(true) => {
             tracing::info!(tenant = %crate::settings::tenant_label(&session.tenant), directory = %id, "a directory was revoked");
-            if state.tenants.reload().await.is_ok() {
-                state.tenants.enforce(&state.links, now_secs());
-            }
+            apply_registry(&state).await;
             done("revoked")
         }
         Ok(false) => page(
@@ -530,18 +525,14 @@ async fn delete(
         };
         return dashboard_or_form(&state, lang, &session, None, None, Some(text)).await;
     }
-    let Ok(registry) = state.registry() else {
-        return internal(lang, "no registry");
-    };
+    let registry = &admin(&state).registry;
     match registry.delete_tenant(&session.tenant, now_secs()).await {
         Ok(_) => {
             tracing::info!(
                 tenant_hash = %crate::registry::tenant_hash(&session.tenant),
                 "deleted everything of an organisation at its administrator's request"
             );
-            if state.tenants.reload().await.is_ok() {
-                state.tenants.enforce(&state.links, now_secs());
-            }
+            apply_registry(&state).await;
             let admin = admin(&state);
             let response = page(
                 StatusCode::OK,
@@ -562,7 +553,7 @@ async fn delete(
                     false,
                 ),
             );
-            with_cookie(response, admin.keys.cookie(SESSION_COOKIE, "", 0))
+            with_cookie(response, admin.end_session())
         }
         Err(e) => internal(lang, e),
     }
@@ -576,9 +567,7 @@ async fn consent(State(state): State<SharedState>, headers: HeaderMap) -> Respon
     let consent_state = session::random_token();
     session.consent_state = Some(consent_state.clone());
     let target = admin.client.consent_url(&session.tenant, &consent_state);
-    let cookie = admin
-        .keys
-        .cookie(SESSION_COOKIE, &admin.keys.seal(&session), SESSION_SECS);
+    let cookie = admin.session_cookie(&session);
     with_cookie(Redirect::to(&target).into_response(), cookie)
 }
 
@@ -594,9 +583,7 @@ async fn consent_callback(
     };
     let expected = session.consent_state.take().unwrap_or_default();
     let returned = query.get("state").map(String::as_str).unwrap_or_default();
-    let cookie = admin
-        .keys
-        .cookie(SESSION_COOKIE, &admin.keys.seal(&session), SESSION_SECS);
+    let cookie = admin.session_cookie(&session);
     let error = |text: String| {
         with_cookie(
             page(
@@ -657,8 +644,5 @@ async fn sign_out(
         return *r;
     }
     let admin = admin(&state);
-    with_cookie(
-        Redirect::to("/admin").into_response(),
-        admin.keys.cookie(SESSION_COOKIE, "", 0),
-    )
+    with_cookie(Redirect::to("/admin").into_response(), admin.end_session())
 }

@@ -246,7 +246,7 @@ pub fn dashboard(lang: Lang, session: &Session, d: &Dashboard<'_>) -> String {
             lang.pick("The subscription ended on", "Das Abonnement endete am"),
             day_of(end),
             lang.pick("Everything is deleted on", "Alles wird gelöscht am"),
-            day_of(end + crate::registry::RETENTION_DAYS * 86_400)
+            day_of(crate::registry::deleted_at(end))
         ),
         Some(end) => format!(
             "{} {}.",

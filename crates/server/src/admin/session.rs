@@ -50,9 +50,9 @@ pub struct SessionKeys {
     pub secure: bool,
 }
 
+/// 32 random bytes, base64url: as hard to guess as a directory's credential.
 pub fn random_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::link::new_credential()
 }
 
 pub fn now() -> u64 {
@@ -73,15 +73,7 @@ impl SessionKeys {
             ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key: [u8; 32] = rand::random();
-                std::fs::create_dir_all(data_dir)?;
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                use std::io::Write;
-                options
-                    .open(&path)
-                    .and_then(|mut f| f.write_all(&key))
+                crate::cache_key::write_private(&path, &key)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 key
             }
@@ -106,15 +98,7 @@ impl SessionKeys {
     /// The value, if the cookie is one this cloud signed.
     pub fn open<T: DeserializeOwned>(&self, cookie: &str) -> Option<T> {
         let (payload, signature) = cookie.split_once('.')?;
-        let expected = self.mac(payload);
-        // Constant time: the comparison must not tell how much of a forgery was right.
-        let same = expected.len() == signature.len()
-            && expected
-                .bytes()
-                .zip(signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if !same {
+        if !same_token(&self.mac(payload), signature) {
             return None;
         }
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
@@ -153,11 +137,7 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 
 /// Whether two tokens are equal, in constant time.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    crate::link::same_secret(a.as_bytes(), b.as_bytes())
 }
 
 #[cfg(test)]

@@ -145,14 +145,15 @@ pub fn credential_hash(line: &str) -> Option<[u8; 32]> {
 /// Whether `credential` is one of `hashes`, compared in constant time.
 pub fn credential_matches(credential: &str, hashes: &[[u8; 32]]) -> bool {
     let digest: [u8; 32] = Sha256::digest(credential.trim().as_bytes()).into();
-    hashes.iter().fold(false, |found, hash| {
-        let same = hash
-            .iter()
-            .zip(digest.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-        found | same
-    })
+    hashes
+        .iter()
+        .fold(false, |found, hash| found | same_secret(hash, &digest))
+}
+
+/// Whether two secrets (or their hashes) are equal, in constant time for equal lengths: the
+/// comparison must not tell how much of a guess was right.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn hex(bytes: &[u8]) -> String {

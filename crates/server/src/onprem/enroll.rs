@@ -3,7 +3,6 @@
 //! through the cloud), registered with the cloud for a one-time code, and the credential
 //! it gets back written where the directory reads it, readable by its owner only.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -82,20 +81,10 @@ pub async fn enroll(
 
 /// Replaces `path` with `text`, created with mode 0600 before anything is written to it.
 fn write_owner_only(path: &Path, text: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
     let temporary = path.with_extension("new");
     let _ = std::fs::remove_file(&temporary);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&temporary)
+    crate::cache_key::write_private(&temporary, text.as_bytes())
         .with_context(|| format!("cannot write {}", temporary.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
     std::fs::rename(&temporary, path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

@@ -14,7 +14,6 @@ pub use usage::{UsageReport, UsageRow, latency_bucket, usage_csv};
 
 use std::borrow::Cow;
 
-use sha2::{Digest, Sha256};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row, SqlSafeStr};
 
@@ -68,13 +67,7 @@ pub struct TenantRecord {
 impl TenantRecord {
     /// Whether the subscription has ended by `now`.
     pub fn ended(&self, now: i64) -> bool {
-        self.subscription_ends_at.is_some_and(|end| end <= now)
-    }
-
-    /// When everything of the tenant is deleted, once the subscription has an end.
-    pub fn deleted_from(&self) -> Option<i64> {
-        self.subscription_ends_at
-            .map(|end| end + RETENTION_DAYS * DAY)
+        ended_by(self.subscription_ends_at, now)
     }
 }
 
@@ -99,6 +92,15 @@ pub struct NewTenant {
     pub admin_email: String,
 }
 
+/// Everything the registry holds about one organisation.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Stored {
+    pub tenant: TenantRecord,
+    pub directories: Vec<DirectoryRecord>,
+    pub open_enrollment_codes: i64,
+    pub usage_days: Vec<serde_json::Value>,
+}
+
 /// What enrollment gives a directory.
 #[derive(Clone, Debug)]
 pub struct Enrolled {
@@ -120,11 +122,10 @@ pub struct Registry {
     pool: AnyPool,
 }
 
-/// `sha256:` hex of `text`: how codes and credentials are stored.
+/// `sha256:` hex of `text`: how codes and credentials are stored — the same form as a
+/// credential in a cloud's configuration.
 pub fn hash(text: &str) -> String {
-    let digest = Sha256::digest(text.trim().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    crate::link::credential_line(text)
 }
 
 /// How a deleted tenant is recorded: not its id.
@@ -133,6 +134,16 @@ pub fn tenant_hash(tenant: &str) -> String {
         "kontakt deleted tenant {}",
         tenant.to_ascii_lowercase()
     ))
+}
+
+/// Whether a subscription that ends at `end` (if it has an end) has ended by `now`.
+pub fn ended_by(end: Option<i64>, now: i64) -> bool {
+    end.is_some_and(|end| end <= now)
+}
+
+/// When everything of a tenant whose subscription ends at `end` is deleted.
+pub fn deleted_at(end: i64) -> i64 {
+    end + RETENTION_DAYS * DAY
 }
 
 /// Enrollment codes: 20 characters of Crockford's base32 (100 bits) in groups of five,
@@ -609,24 +620,25 @@ impl Registry {
         Ok(())
     }
 
-    /// Everything stored about `tenant`, field by field, as the administrator is shown it.
-    pub async fn stored_about(&self, tenant: &str) -> Result<serde_json::Value, RegistryError> {
-        let Some(record) = self.tenant(tenant).await? else {
-            return Err(RegistryError::UnknownTenant(tenant.to_owned()));
+    /// Everything stored about `tenant`, field by field, as the administrator is shown it;
+    /// `None` when it is not registered.
+    pub async fn stored_about(&self, tenant: &str) -> Result<Option<Stored>, RegistryError> {
+        let Some(tenant) = self.tenant(tenant).await? else {
+            return Ok(None);
         };
-        let directories = self.directories(tenant).await?;
-        let codes: i64 =
+        let directories = self.directories(&tenant.id).await?;
+        let open_enrollment_codes: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM enrollment_codes WHERE tenant_id = $1")
-                .bind(&record.id)
+                .bind(&tenant.id)
                 .fetch_one(&self.pool)
                 .await?
                 .try_get("n")?;
-        let usage = self.usage_of(&record.id).await?;
-        Ok(serde_json::json!({
-            "tenant": record,
-            "directories": directories,
-            "open_enrollment_codes": codes,
-            "usage_days": usage,
+        let usage_days = self.usage_of(&tenant.id).await?;
+        Ok(Some(Stored {
+            tenant,
+            directories,
+            open_enrollment_codes,
+            usage_days,
         }))
     }
 }

@@ -173,16 +173,6 @@ impl Links {
         closed
     }
 
-    /// Tenants with a link right now.
-    pub fn tenants(&self) -> Vec<String> {
-        self.tenants
-            .read()
-            .expect("poisoned")
-            .keys()
-            .cloned()
-            .collect()
-    }
-
     /// Whether the enrolled directory `id` is linked right now.
     pub fn is_linked(&self, tenant: &str, id: &str) -> bool {
         self.tenants
