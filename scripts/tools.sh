@@ -9,9 +9,12 @@
 #   teams-js, Playwright     npm ci → node_modules/ in the clone
 #   chromium, chromedriver   Debian packages (./test only)
 #   slapd                    Debian package (./test only: the LDAP source's test)
-#   postgresql               Debian package (./test only: the registry's tests)
+#   postgresql               Debian package (./test only: the registry's and ODBC source's tests)
+#   mariadb-server, ODBC     Debian packages (./test only: the ODBC source's tests through the
+#     drivers                real drivers odbc-postgresql, odbc-mariadb, libsqliteodbc)
 #   nginx, systemd-analyze   Debian packages (./test only: the deployment examples' test)
 #   schemathesis             PyPI, in .tools/venv (./test only: the contract test)
+#   nightly Rust, cargo-fuzz rustup / cargo install (./test only: scripts/fuzz.sh)
 
 set -euo pipefail
 
@@ -117,6 +120,33 @@ ensure_schemathesis() {
 ensure_postgresql() {
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return; fi
   apt_install postgresql
+}
+
+# The ODBC source's tests read real databases through their real drivers; the drivers'
+# packages register themselves in /etc/odbcinst.ini. The driver manager (unixODBC) is built
+# into the binary, so building needs none of this. MariaDB's own service is not needed:
+# the test starts a server itself on loopback.
+ensure_odbc_databases() {
+  local missing=()
+  [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+  [ -e /usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so ] || [ -e /usr/lib/aarch64-linux-gnu/odbc/psqlodbcw.so ] || missing+=(odbc-postgresql)
+  [ -e /usr/lib/x86_64-linux-gnu/odbc/libmaodbc.so ] || [ -e /usr/lib/aarch64-linux-gnu/odbc/libmaodbc.so ] || missing+=(odbc-mariadb)
+  [ -e /usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so ] || [ -e /usr/lib/aarch64-linux-gnu/odbc/libsqlite3odbc.so ] || missing+=(libsqliteodbc)
+  if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+CARGO_FUZZ_VERSION="0.13.2"
+
+# cargo-fuzz needs a nightly compiler (libFuzzer's coverage instrumentation); only the fuzz
+# targets are built with it.
+ensure_fuzzer() {
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    say "installing the nightly Rust toolchain (for the fuzz targets only)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then return; fi
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes, once per machine)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
 }
 
 ensure_slapd() {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use kontakt_api::Phone;
 use serde::Deserialize;
 
-use super::mapping::{ColumnMapping, FieldNames, Fields, Preset, phone_kind_of_label};
+use super::mapping::{ColumnMapping, FieldNames, Fields, Pick, Preset, phone_kind_of_label};
 use super::{
     Emitter, Entry, Reader, Reading, SourceError, blocking, check_exists, non_empty, resolve_path,
     utf16_without_bom,
@@ -34,7 +34,7 @@ pub struct CsvSource {
 }
 
 /// Column positions of the fields, resolved against a header row.
-type Columns = Fields<Option<usize>>;
+type Columns = Fields<Pick<usize>>;
 
 /// Google puts several values in one cell, separated like this.
 const MULTI_VALUE: &str = " ::: ";
@@ -63,7 +63,12 @@ impl CsvSource {
             path: self.path.clone(),
             source: e,
         })?;
-        let text = decode(&bytes, self.encoding.as_deref(), &self.path)?;
+        self.read_bytes(&bytes, out)
+    }
+
+    /// Reads the file's content (`path` only names it in errors); the fuzz target's entry.
+    pub fn read_bytes(&self, bytes: &[u8], out: &mut Emitter<'_>) -> Result<(), SourceError> {
+        let text = decode(bytes, self.encoding.as_deref(), &self.path)?;
         let text = plain_line_ends(text);
         let delimiter = match self.delimiter {
             Some(d) if d.is_ascii() => d as u8,
@@ -138,34 +143,24 @@ impl CsvSource {
             .enumerate()
             .map(|(i, h)| (h.to_lowercase(), i))
             .collect();
-        let find = |names: &Vec<String>| {
-            names
-                .iter()
-                .find_map(|n| index.get(&n.to_lowercase()).copied())
-        };
+        let find = |n: &String| index.get(&n.to_lowercase()).copied();
         // A column the admin named explicitly must exist; preset columns are optional.
-        for (field, names) in self.columns.iter().flat_map(ColumnMapping::named) {
-            if find(&names).is_none() {
-                return Err(self.error(format!(
-                    "columns.{field} names {} but the header has no such column (it has: {})",
-                    names
-                        .iter()
-                        .map(|n| format!("{n:?}"))
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                    header.join(", ")
-                )));
-            }
+        if let Some(problem) = self
+            .columns
+            .as_ref()
+            .and_then(|c| c.missing(|n| find(&n.to_owned()).is_some(), header))
+        {
+            return Err(self.error(problem));
         }
-        let columns = fields.map(find);
+        let columns = fields.map(|pick| pick.resolve(find));
         let has_name = [
-            columns.display_name,
-            columns.given_name,
-            columns.surname,
-            columns.company,
+            &columns.display_name,
+            &columns.given_name,
+            &columns.surname,
+            &columns.company,
         ]
         .iter()
-        .any(Option::is_some);
+        .any(|p| !p.is_empty());
         if !has_name {
             return Err(self.error(format!(
                 "no name column found for the {:?} mapping (looked for display name, first name, last name and company; the header has: {}). Choose another preset or set columns.",
@@ -179,20 +174,24 @@ impl CsvSource {
 
 /// One row as an entry: every mapped cell, several values of a cell split apart.
 fn entry(columns: &Columns, r: &::csv::StringRecord) -> Entry {
-    let cell = |i: &Option<usize>| i.and_then(|i| r.get(i)).unwrap_or("");
-    let values = |i: &Option<usize>| cell(i).split(MULTI_VALUE).filter_map(non_empty);
-    let mut entry = columns.entry(|i| non_empty(cell(i)));
+    let cell = |p: &Pick<usize>| p.value(|&i| r.get(i));
+    let values = |p: &Pick<usize>| {
+        cell(p)
+            .map(|v| v.split(MULTI_VALUE).filter_map(non_empty).collect())
+            .unwrap_or_else(Vec::new)
+    };
+    let mut entry = columns.entry(cell);
     entry.emails = columns.emails.iter().flat_map(values).collect();
     entry.phones = columns
         .phones
         .iter()
-        .filter_map(|(i, kind)| non_empty(cell(i)).map(|raw| Phone::new(*kind, raw)))
+        .filter_map(|(p, kind)| cell(p).map(|raw| Phone::new(*kind, raw)))
         .collect();
     for (label, value) in &columns.labeled_phones {
-        let kind = phone_kind_of_label(cell(label));
+        let kind = phone_kind_of_label(cell(label).as_deref().unwrap_or(""));
         entry
             .phones
-            .extend(values(value).map(|raw| Phone::new(kind, raw)));
+            .extend(values(value).into_iter().map(|raw| Phone::new(kind, raw)));
     }
     entry
 }
@@ -525,7 +524,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("columns.display_name names \"Nme\""), "{err}");
+        assert!(
+            err.contains("columns.display_name names \"Nme\" but there is no such column (there are: Name)"),
+            "{err}"
+        );
         let err = load(b"First Name\n\xff\n", "encoding = \"utf-8\"")
             .unwrap_err()
             .to_string();

@@ -299,6 +299,12 @@ impl<'s> Emitter<'s> {
             .collect();
     }
 
+    /// A value the reader had to change or leave out before the record could be emitted
+    /// (cut at the reader's limit, read in a fallback encoding), with the reason.
+    pub fn report_value(&mut self, location: impl Display, reason: &str) {
+        self.report.drop_value(&location, reason);
+    }
+
     /// A record that cannot be used at all (unreadable, cut off), with the reason.
     pub fn skip(&mut self, location: impl Display, reason: impl Into<String>) {
         self.report.skip(location.to_string(), reason.into());

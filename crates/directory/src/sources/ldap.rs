@@ -9,7 +9,7 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use serde::Deserialize;
 
-use super::mapping::{ColumnMapping, FieldNames, Preset};
+use super::mapping::{ColumnMapping, FieldNames, Pick, Preset};
 use super::{Emitter, Entry, Reader, Reading, SourceError, content_id};
 use crate::check::{Problems, check_ascii_url};
 
@@ -169,14 +169,7 @@ impl Reader for LdapSource {
 
 /// Every attribute a mapping may read.
 fn requested_attributes(f: &FieldNames) -> Vec<String> {
-    let mut attrs: Vec<String> = f
-        .scalars()
-        .into_iter()
-        .flat_map(|(_, names)| names)
-        .chain(f.emails.iter().flatten())
-        .chain(f.phones.iter().flat_map(|(n, _)| n))
-        .cloned()
-        .collect();
+    let mut attrs: Vec<String> = f.slots().flat_map(|p| &p.names).cloned().collect();
     attrs.sort();
     attrs.dedup();
     attrs
@@ -207,28 +200,44 @@ impl<'e> Values<'e> {
         }
     }
 
-    fn all(&self, names: &[String]) -> Vec<String> {
-        names
+    /// Every value of a multi-valued attribute (the first of the alternatives that has
+    /// one); a join is one value.
+    fn all(&self, pick: &Pick) -> Vec<String> {
+        if pick.join.is_some() {
+            return self.one(pick).into_iter().collect();
+        }
+        pick.names
             .iter()
-            .find_map(|n| self.text.get(&n.to_lowercase()))
+            .filter_map(|n| self.text.get(&n.to_lowercase()))
             .map(|v| {
                 v.iter()
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
-                    .collect()
+                    .collect::<Vec<_>>()
             })
+            .find(|v| !v.is_empty())
             .unwrap_or_default()
     }
 
-    fn one(&self, names: &[String]) -> Option<String> {
-        self.all(names).into_iter().next()
+    /// An attribute's first value.
+    fn first(&self, name: &String) -> Option<&str> {
+        self.text
+            .get(&name.to_lowercase())
+            .and_then(|v| v.iter().map(|s| s.as_str()).find(|s| !s.trim().is_empty()))
+    }
+
+    fn one(&self, pick: &Pick) -> Option<String> {
+        pick.value(|n| self.first(n))
     }
 
     /// The entry's stable id. Active Directory's `objectGUID` is 16 bytes, shown the way AD
     /// tools show it. The LDAP library hands out values that happen to be valid UTF-8 as
     /// text, so a GUID can arrive either way; binary id attributes are read as bytes always.
-    fn id(&self, names: &[String]) -> Option<String> {
-        for name in names {
+    fn id(&self, pick: &Pick) -> Option<String> {
+        if pick.join.is_some() {
+            return self.one(pick);
+        }
+        for name in &pick.names {
             let key = name.to_lowercase();
             if BINARY_IDS.contains(&key.as_str()) {
                 let bytes = self
@@ -244,8 +253,8 @@ impl<'e> Values<'e> {
                 if let Some(bytes) = bytes {
                     return Some(guid_string(&bytes));
                 }
-            } else if let Some(text) = self.one(std::slice::from_ref(name)) {
-                return Some(text);
+            } else if let Some(text) = self.first(name) {
+                return Some(text.trim().to_owned());
             }
         }
         None

@@ -1,5 +1,5 @@
-//! Where contacts come from: CSV exports, vCard files, LDAP / Active Directory, and the demo
-//! generator.
+//! Where contacts come from: CSV exports, vCard files, LDAP / Active Directory, SQL databases
+//! through ODBC, and the demo generator.
 //!
 //! A configured [`Source`] is what every kind shares (id, name, refresh interval) plus its
 //! [`SourceKind`]. Each kind is one file with a [`Reader`]: it checks its own settings,
@@ -12,6 +12,7 @@ pub mod demo;
 mod emit;
 pub mod ldap;
 pub mod mapping;
+pub mod odbc;
 pub mod vcard;
 
 use std::future::Future;
@@ -109,6 +110,7 @@ source_kinds! {
     "csv" => Csv(csv::CsvSource),
     "vcard" => Vcard(vcard::VcardSource),
     "ldap" => Ldap(ldap::LdapSource),
+    "odbc" => Odbc(odbc::OdbcSource),
     "demo" => Demo(demo::DemoSource),
 }
 
@@ -231,6 +233,8 @@ pub enum SourceError {
     Config(String),
     #[error("LDAP: {0}")]
     Ldap(String),
+    #[error("ODBC: {0}")]
+    Odbc(String),
     #[error("writing the snapshot failed: {0}")]
     Snapshot(String),
 }

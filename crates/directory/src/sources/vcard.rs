@@ -61,25 +61,36 @@ impl VcardSource {
             vec![self.path.clone()]
         };
         for file in files {
-            let bytes = utf8_if_utf16(std::fs::read(&file).map_err(|e| io(&file, e))?);
-            out.expect(count_cards(&bytes), "cards");
+            let bytes = std::fs::read(&file).map_err(|e| io(&file, e))?;
             let name = file
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            for card in parse(&bytes) {
-                let location = if many_files {
-                    format!("{name} card {} (line {})", card.number, card.line)
-                } else {
-                    format!("card {} (line {})", card.number, card.line)
-                };
-                match card.broken {
-                    Some(reason) => out.skip(location, reason),
-                    None => out.emit(location, card.entry())?,
-                }
-            }
+            read_bytes(bytes, many_files.then_some(name.as_str()), out)?;
         }
         Ok(())
     }
+}
+
+/// Reads one file's content; `file` names it in locations when the source is a folder. The
+/// fuzz target's entry.
+pub fn read_bytes(
+    bytes: Vec<u8>,
+    file: Option<&str>,
+    out: &mut Emitter<'_>,
+) -> Result<(), SourceError> {
+    let bytes = utf8_if_utf16(bytes);
+    out.expect(count_cards(&bytes), "cards");
+    for card in parse(&bytes) {
+        let location = match file {
+            Some(name) => format!("{name} card {} (line {})", card.number, card.line),
+            None => format!("card {} (line {})", card.number, card.line),
+        };
+        match card.broken {
+            Some(reason) => out.skip(location, reason),
+            None => out.emit(location, card.entry())?,
+        }
+    }
+    Ok(())
 }
 
 /// One property: name (without group), parameters, raw value bytes.

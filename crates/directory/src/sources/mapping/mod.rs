@@ -27,7 +27,8 @@ pub enum Preset {
 }
 
 /// A mapping written in the configuration; it overrides the preset field by field. Every
-/// field takes one name or a list of names, the first present one wins.
+/// field takes one name, a list of names (the first present one wins), or several columns
+/// joined (`{ join = ["Straße", "Hausnummer"] }`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnMapping {
@@ -68,20 +69,97 @@ pub struct ColumnMapping {
     pub upn: Option<Names>,
 }
 
-/// One name, or several alternatives.
+/// One name, several alternatives, or several columns joined into one value.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Names {
     One(String),
     Many(Vec<String>),
+    Joined(Join),
+}
+
+/// `{ join = ["PLZ", "Ort"], separator = " " }`: the non-empty values of every listed
+/// column, in order, joined by the separator (a space unless set).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    pub join: Vec<String>,
+    #[serde(default = "space")]
+    pub separator: String,
+}
+
+fn space() -> String {
+    String::from(" ")
 }
 
 impl Names {
-    pub fn list(&self) -> Vec<String> {
+    /// What the names select for a single-valued field.
+    pub fn pick(&self) -> Pick {
         match self {
-            Names::One(s) => vec![s.clone()],
-            Names::Many(v) => v.clone(),
+            Names::One(s) => Pick::first(vec![s.clone()]),
+            Names::Many(v) => Pick::first(v.clone()),
+            Names::Joined(j) => Pick {
+                names: j.join.clone(),
+                join: Some(j.separator.clone()),
+            },
         }
+    }
+
+    /// For `emails`, where a list means several slots: one pick per listed column.
+    fn slots(&self) -> Vec<Pick> {
+        match self {
+            Names::Many(v) => v.iter().map(|n| Pick::first(vec![n.clone()])).collect(),
+            other => vec![other.pick()],
+        }
+    }
+}
+
+/// Where one field's value comes from: the first of `names` that has a value, or — with
+/// `join` — all of them that have one, joined by that separator. `N` is a column's name as
+/// configured, then whatever a reader resolves it to (a CSV column's position).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pick<N = String> {
+    pub names: Vec<N>,
+    pub join: Option<String>,
+}
+
+impl<N> Pick<N> {
+    pub fn first(names: Vec<N>) -> Self {
+        Pick { names, join: None }
+    }
+
+    /// The pick with each name looked up: for alternatives only the first one found is
+    /// kept (the preset's order decides), for a join every one found.
+    pub fn resolve<M>(&self, find: impl Fn(&N) -> Option<M>) -> Pick<M> {
+        let found = self.names.iter().filter_map(find);
+        Pick {
+            names: match self.join {
+                Some(_) => found.collect(),
+                None => found.take(1).collect(),
+            },
+            join: self.join.clone(),
+        }
+    }
+
+    /// The field's value from a record, given each name's value there.
+    pub fn value<'v>(&self, get: impl Fn(&N) -> Option<&'v str>) -> Option<String> {
+        let mut values = self
+            .names
+            .iter()
+            .filter_map(get)
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        match &self.join {
+            None => values.next().map(str::to_owned),
+            Some(separator) => {
+                let joined = values.collect::<Vec<_>>().join(separator);
+                (!joined.is_empty()).then_some(joined)
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
     }
 }
 
@@ -121,8 +199,8 @@ macro_rules! scalars {
     };
 }
 
-/// Every field of a mapping, with one `T` per single-valued field: candidate names as
-/// configured ([`FieldNames`]), then whatever a reader resolves them to (CSV column
+/// Every field of a mapping, with one `T` per single-valued field: what to pick as
+/// configured ([`FieldNames`]), then whatever a reader resolves that to (CSV column
 /// positions).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fields<T> {
@@ -148,8 +226,8 @@ pub struct Fields<T> {
     pub labeled_phones: Vec<(T, T)>,
 }
 
-/// A mapping as lists of candidate names per field; the first present one wins.
-pub type FieldNames = Fields<Vec<String>>;
+/// A mapping as the pick of names per field.
+pub type FieldNames = Fields<Pick>;
 
 impl<T> Fields<T> {
     /// The single-valued fields with their configuration key, in one fixed order.
@@ -159,6 +237,16 @@ impl<T> Fields<T> {
 
     fn scalars_mut(&mut self) -> [(&'static str, &mut T); 15] {
         scalars!(self, &mut)
+    }
+
+    /// Every slot, single-valued and multi-valued.
+    pub fn slots(&self) -> impl Iterator<Item = &T> {
+        self.scalars()
+            .into_iter()
+            .map(|(_, t)| t)
+            .chain(&self.emails)
+            .chain(self.phones.iter().map(|(t, _)| t))
+            .chain(self.labeled_phones.iter().flat_map(|(l, v)| [l, v]))
     }
 
     /// The same mapping with every slot turned into something else.
@@ -221,20 +309,44 @@ impl ColumnMapping {
         scalars!(self, &)
     }
 
-    /// Every column the admin named, with its key: these must exist, preset columns need not.
-    pub fn named(&self) -> Vec<(&'static str, Vec<String>)> {
-        let mut out: Vec<(&'static str, Vec<String>)> = self
+    /// Every column the admin named, with its key: these must exist (one of a list of
+    /// alternatives, each of a join), preset columns need not.
+    pub fn named(&self) -> Vec<(&'static str, Pick)> {
+        let mut out: Vec<(&'static str, Pick)> = self
             .scalars()
             .into_iter()
-            .filter_map(|(key, names)| names.as_ref().map(|n| (key, n.list())))
+            .filter_map(|(key, names)| names.as_ref().map(|n| (key, n.pick())))
             .collect();
-        for email in self.emails.iter().flat_map(Names::list) {
-            out.push(("emails", vec![email]));
+        for email in self.emails.iter().flat_map(Names::slots) {
+            out.push(("emails", email));
         }
         for phone in self.phones.iter().flatten() {
-            out.push(("phones", phone.column.list()));
+            out.push(("phones", phone.column.pick()));
         }
         out
+    }
+
+    /// What is wrong with the named columns, given the columns a header or a query has
+    /// (compared without case): the first problem, naming the key and listing what exists.
+    pub fn missing(&self, has: impl Fn(&str) -> bool, columns: &[String]) -> Option<String> {
+        self.named().into_iter().find_map(|(field, pick)| {
+            let missing: Vec<&String> = pick.names.iter().filter(|n| !has(n)).collect();
+            let wrong = match pick.join {
+                Some(_) => !missing.is_empty(),
+                None => missing.len() == pick.names.len(),
+            };
+            wrong.then(|| {
+                format!(
+                    "columns.{field} names {} but there is no such column (there are: {})",
+                    missing
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(if pick.join.is_some() { " and " } else { " or " }),
+                    columns.join(", ")
+                )
+            })
+        })
     }
 }
 
@@ -246,14 +358,14 @@ impl FieldNames {
         };
         for ((_, slot), (_, names)) in self.scalars_mut().into_iter().zip(o.scalars()) {
             if let Some(names) = names {
-                *slot = names.list();
+                *slot = names.pick();
             }
         }
         if let Some(emails) = &o.emails {
-            self.emails = emails.list().into_iter().map(|e| vec![e]).collect();
+            self.emails = emails.slots();
         }
         if let Some(phones) = &o.phones {
-            self.phones = phones.iter().map(|p| (p.column.list(), p.kind)).collect();
+            self.phones = phones.iter().map(|p| (p.column.pick(), p.kind)).collect();
             self.labeled_phones.clear();
         }
         self
@@ -272,9 +384,62 @@ mod tests {
         )
         .unwrap();
         let f = Preset::Outlook.fields().with(Some(&mapping));
-        assert_eq!(f.company, ["Firma/Organisation"]);
-        assert_eq!(f.phones, [(vec!["Tel".to_owned()], PhoneKind::Mobile)]);
-        assert_eq!(f.given_name, ["First Name", "Vorname"]);
+        assert_eq!(f.company.names, ["Firma/Organisation"]);
+        assert_eq!(
+            f.phones,
+            [(Pick::first(vec!["Tel".to_owned()]), PhoneKind::Mobile)]
+        );
+        assert_eq!(f.given_name.names, ["First Name", "Vorname"]);
+    }
+
+    #[test]
+    fn a_join_takes_every_value_and_alternatives_the_first() {
+        let mapping: ColumnMapping = toml::from_str(
+            r#"street = { join = ["Straße", "Nr"] }
+               city = { join = ["PLZ", "Ort"], separator = " / " }
+               company = ["Firma", "Name1"]
+               emails = ["Mail", "Mail2"]"#,
+        )
+        .unwrap();
+        let f = Preset::Custom.fields().with(Some(&mapping));
+        let row = |n: &String| match n.as_str() {
+            "Straße" => Some("Leopoldstraße "),
+            "Nr" => Some("1a"),
+            "PLZ" => Some(""),
+            "Ort" => Some("München"),
+            "Name1" => Some("Adler KG"),
+            _ => None,
+        };
+        assert_eq!(f.street.value(row).as_deref(), Some("Leopoldstraße 1a"));
+        assert_eq!(f.city.value(row).as_deref(), Some("München"));
+        assert_eq!(f.company.value(row).as_deref(), Some("Adler KG"));
+        assert_eq!(f.emails.len(), 2);
+        assert_eq!(f.surname.value(row), None);
+        let err = toml::from_str::<ColumnMapping>(r#"street = { joni = ["a"] }"#).unwrap_err();
+        assert!(err.to_string().contains("street"), "{err}");
+    }
+
+    #[test]
+    fn named_columns_must_exist_every_one_of_a_join() {
+        let mapping: ColumnMapping = toml::from_str(
+            r#"display_name = ["Name", "Name1"]
+               street = { join = ["Straße", "Nr"] }"#,
+        )
+        .unwrap();
+        let columns = ["Name1".to_owned(), "Straße".to_owned()];
+        let has = |n: &str| columns.iter().any(|c| c.eq_ignore_ascii_case(n));
+        assert_eq!(
+            mapping.missing(has, &columns).unwrap(),
+            "columns.street names \"Nr\" but there is no such column (there are: Name1, Straße)"
+        );
+        let columns = ["Nr".to_owned(), "Straße".to_owned()];
+        let has = |n: &str| columns.iter().any(|c| c.eq_ignore_ascii_case(n));
+        assert!(
+            mapping
+                .missing(has, &columns)
+                .unwrap()
+                .starts_with("columns.display_name names \"Name\" or \"Name1\"")
+        );
     }
 
     #[test]

@@ -3,10 +3,11 @@
 
 use kontakt_api::PhoneKind;
 
-use super::{FieldNames, Preset};
+use super::{FieldNames, Pick, Preset};
 
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
+/// Alternative names of one column, the first present one wins.
+fn names(list: &[&str]) -> Pick {
+    Pick::first(list.iter().map(|s| (*s).to_owned()).collect())
 }
 
 impl Preset {
@@ -24,7 +25,7 @@ impl Preset {
 /// Outlook's CSV export; German Outlook writes the same columns with German names.
 fn outlook() -> FieldNames {
     FieldNames {
-        id: vec![],
+        id: Pick::default(),
         display_name: names(&["Display Name", "Anzeigename"]),
         honorific: names(&["Title", "Anrede"]),
         given_name: names(&["First Name", "Vorname"]),
@@ -84,18 +85,18 @@ fn outlook() -> FieldNames {
             "Land/Region geschäftlich",
             "Land geschäftlich",
         ]),
-        upn: vec![],
+        upn: Pick::default(),
     }
 }
 
 /// Google Contacts' CSV: the current export (`Organization Name`, `Phone 1 - Label`) and
 /// the older one (`Organization 1 - Name`, `Phone 1 - Type`).
 fn google() -> FieldNames {
-    let numbered = |n: usize, what: &str, parts: &[&str]| -> Vec<String> {
-        parts.iter().map(|p| format!("{what} {n} - {p}")).collect()
+    let numbered = |n: usize, what: &str, parts: &[&str]| -> Pick {
+        Pick::first(parts.iter().map(|p| format!("{what} {n} - {p}")).collect())
     };
     FieldNames {
-        id: vec![],
+        id: Pick::default(),
         display_name: names(&["Name", "File As"]),
         honorific: names(&["Name Prefix"]),
         given_name: names(&["First Name", "Given Name"]),
@@ -119,7 +120,7 @@ fn google() -> FieldNames {
         city: names(&["Address 1 - City"]),
         region: names(&["Address 1 - Region"]),
         country: names(&["Address 1 - Country"]),
-        upn: vec![],
+        upn: Pick::default(),
     }
 }
 
@@ -127,7 +128,7 @@ fn active_directory() -> FieldNames {
     FieldNames {
         id: names(&["objectGUID"]),
         display_name: names(&["displayName"]),
-        honorific: vec![],
+        honorific: Pick::default(),
         given_name: names(&["givenName"]),
         middle_name: names(&["middleName"]),
         surname: names(&["sn"]),
@@ -157,9 +158,9 @@ fn inet_org_person() -> FieldNames {
     FieldNames {
         id: names(&["entryUUID"]),
         display_name: names(&["displayName", "cn"]),
-        honorific: vec![],
+        honorific: Pick::default(),
         given_name: names(&["givenName"]),
-        middle_name: vec![],
+        middle_name: Pick::default(),
         surname: names(&["sn"]),
         company: names(&["o"]),
         department: names(&["ou", "departmentNumber"]),
@@ -177,7 +178,7 @@ fn inet_org_person() -> FieldNames {
         city: names(&["l"]),
         region: names(&["st"]),
         country: names(&["c"]),
-        upn: vec![],
+        upn: Pick::default(),
     }
 }
 
