@@ -5,9 +5,12 @@
 //! - `rebuild`: a full refresh of a large tenant while the old directory is still served.
 //! - `load`: HTTP load (wrk) against the real server with many users' valid tokens.
 //! - `relay`: search through `kontakt cloud` and `kontakt directory` against `kontakt serve`.
+//! - `odbc`: the ODBC source reading a million rows from PostgreSQL, next to the same rows as
+//!   CSV, and a full refresh through it.
 
 mod engines;
 mod load;
+mod odbc;
 mod queries;
 mod rebuild;
 mod relay;
@@ -71,6 +74,8 @@ enum Cmd {
     Load(load::Args),
     /// Search through the cloud and the link against serve, side by side (starts all three).
     Relay(relay::Args),
+    /// The ODBC source against PostgreSQL: rows/s and a full refresh (starts PostgreSQL).
+    Odbc(odbc::Args),
     /// One engine at one size (run by `search`; prints one JSON line).
     #[command(hide = true)]
     SearchOne {
@@ -126,6 +131,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Rebuild { size, rounds } => rebuild::run(size, rounds),
         Cmd::Load(args) => load::run(args),
         Cmd::Relay(args) => relay::run(args),
+        Cmd::Odbc(args) => odbc::run(args),
         Cmd::SearchOne {
             engine,
             size,

@@ -122,6 +122,17 @@ impl Directory {
         contact
     }
 
+    /// Every contact that has `e164` among its numbers, each time with the number's position
+    /// in its phones, in name order.
+    pub fn with_number(&self, e164: &str) -> Vec<(Contact, usize)> {
+        let digits = e164.strip_prefix('+').unwrap_or(e164);
+        let mut found = Vec::new();
+        self.index.numbers.exact(digits, |doc, phone| {
+            found.push((self.store.contact(doc as usize), phone as usize));
+        });
+        found
+    }
+
     pub fn index(&self) -> &Index {
         &self.index
     }

@@ -1,6 +1,7 @@
 //! Kontakt's directory: where contacts come from, how they are normalised, and how they
 //! are found. No HTTP here: the server crate puts this behind the API.
 
+pub mod callerid;
 pub mod catalog;
 pub mod check;
 pub mod demo;

@@ -4,6 +4,8 @@
 //! view joining two tables, and everything that goes wrong in practice.
 
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "common/mariadb.rs"]
 mod mariadb;
 #[allow(dead_code)]
@@ -19,7 +21,15 @@ use odbc_api::ConnectionOptions;
 const PEOPLE: usize = 3000;
 const FIRMS: usize = 40;
 
-const GIVEN: &[&str] = &["Jürgen", "Zoë", "Łukasz", "Ángel", "Søren", "Anna-Lena", "Chloé"];
+const GIVEN: &[&str] = &[
+    "Jürgen",
+    "Zoë",
+    "Łukasz",
+    "Ángel",
+    "Søren",
+    "Anna-Lena",
+    "Chloé",
+];
 /// `Wüst` decomposed (u + U+0308) as macOS writes it; the source must store it composed.
 const SURNAMES: &[&str] = &[
     "Müller",
@@ -56,12 +66,12 @@ fn person(i: usize) -> Person {
         // Numbers repeat across the two clients (Mandanten): only both together are a key.
         mandant: if i < PEOPLE / 2 { 1 } else { 2 },
         nr: format!("K-{:04}", i % (PEOPLE / 2)),
-        given: (i % 11 != 0 && !gone).then(|| GIVEN[i % GIVEN.len()]),
+        given: (!i.is_multiple_of(11) && !gone).then(|| GIVEN[i % GIVEN.len()]),
         surname: (!gone).then(|| SURNAMES[i % SURNAMES.len()]),
-        firm: (i % 13 != 0 && !gone).then_some(i % FIRMS + 1),
-        phone: (i % 7 != 0).then(|| format!("089 4520{:02}-{}", i % 100, 100 + i % 900)),
-        mobile: (i % 3 == 0).then(|| format!("0171 {:07}", i)),
-        email: (i % 17 != 0).then(|| format!("p{i}@example.de")),
+        firm: (!i.is_multiple_of(13) && !gone).then_some(i % FIRMS + 1),
+        phone: (!i.is_multiple_of(7)).then(|| format!("089 4520{:02}-{}", i % 100, 100 + i % 900)),
+        mobile: i.is_multiple_of(3).then(|| format!("0171 {:07}", i)),
+        email: (!i.is_multiple_of(17)).then(|| format!("p{i}@example.de")),
         house: format!("{}", i % 120 + 1),
     }
 }
@@ -71,7 +81,10 @@ fn firm_name(n: usize) -> String {
 }
 
 fn literal(value: Option<&str>) -> String {
-    value.map_or_else(|| "NULL".to_owned(), |v| format!("'{}'", v.replace('\'', "''")))
+    value.map_or_else(
+        || "NULL".to_owned(),
+        |v| format!("'{}'", v.replace('\'', "''")),
+    )
 }
 
 /// The schema and the rows, written through ODBC like any client would.
@@ -84,9 +97,15 @@ fn fill(connection: &str, binary_type: &str, binary_value: &str) {
         conn.execute(sql, (), None)
             .unwrap_or_else(|e| panic!("{sql:.200}: {e}"));
     };
-    run("CREATE TABLE firma (firma_id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, zentrale VARCHAR(40))");
-    run("CREATE TABLE person (mandant INTEGER NOT NULL, nr VARCHAR(20) NOT NULL, vorname VARCHAR(100), nachname VARCHAR(100), firma_id INTEGER, telefon VARCHAR(40), mobil VARCHAR(40), email VARCHAR(200), strasse VARCHAR(200), hausnr VARCHAR(10), PRIMARY KEY (mandant, nr))");
-    run("CREATE VIEW kontakte AS SELECT p.mandant, p.nr, p.vorname, p.nachname, f.name AS firma, p.telefon, p.mobil, f.zentrale, p.email, p.strasse, p.hausnr FROM person p LEFT JOIN firma f ON f.firma_id = p.firma_id");
+    run(
+        "CREATE TABLE firma (firma_id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, zentrale VARCHAR(40))",
+    );
+    run(
+        "CREATE TABLE person (mandant INTEGER NOT NULL, nr VARCHAR(20) NOT NULL, vorname VARCHAR(100), nachname VARCHAR(100), firma_id INTEGER, telefon VARCHAR(40), mobil VARCHAR(40), email VARCHAR(200), strasse VARCHAR(200), hausnr VARCHAR(10), PRIMARY KEY (mandant, nr))",
+    );
+    run(
+        "CREATE VIEW kontakte AS SELECT p.mandant, p.nr, p.vorname, p.nachname, f.name AS firma, p.telefon, p.mobil, f.zentrale, p.email, p.strasse, p.hausnr FROM person p LEFT JOIN firma f ON f.firma_id = p.firma_id",
+    );
     run(&format!(
         "CREATE TABLE fotos (nr VARCHAR(20), name VARCHAR(100), foto {binary_type})"
     ));
@@ -156,16 +175,7 @@ fn load(config: &str) -> Result<(Vec<Contact>, LoadReport), SourceError> {
     source.check(true, &mut problems);
     let problems = problems.into_vec();
     assert!(problems.is_empty(), "{problems:?}");
-    let mut contacts = Vec::new();
-    let mut sink = |c: Contact| {
-        contacts.push(c);
-        Ok(())
-    };
-    let report = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(source.load(&mut sink))?;
-    Ok((contacts, report))
+    common::load(&source)
 }
 
 /// Everything the source must do, against one database. `typed_blobs`: the driver reports
@@ -208,8 +218,11 @@ fn exercise(connection: &str, extra: &str, typed_blobs: bool) {
         assert_eq!(c.given_name.as_deref(), p.given, "person {i}");
         assert_eq!(c.company, p.firm.map(firm_name), "person {i}");
         assert_eq!(c.emails, p.email.into_iter().collect::<Vec<_>>());
-        let phones: Vec<(PhoneKind, &str)> =
-            c.phones.iter().map(|ph| (ph.kind, ph.raw.as_str())).collect();
+        let phones: Vec<(PhoneKind, &str)> = c
+            .phones
+            .iter()
+            .map(|ph| (ph.kind, ph.raw.as_str()))
+            .collect();
         let zentrale = p.firm.map(|n| format!("+49 89 4520{n:02}-0"));
         let mut expected_phones = Vec::new();
         if let Some(t) = &p.phone {
@@ -225,7 +238,11 @@ fn exercise(connection: &str, extra: &str, typed_blobs: bool) {
         let street = c.address.as_ref().and_then(|a| a.street.as_deref());
         assert_eq!(street, Some(format!("Leopoldstraße {}", p.house).as_str()));
     }
-    assert!(contacts.iter().any(|c| c.surname.as_deref() == Some("Wüst")));
+    assert!(
+        contacts
+            .iter()
+            .any(|c| c.surname.as_deref() == Some("Wüst"))
+    );
 
     // Streaming in blocks of one row gives the same contacts as blocks of 250.
     let (one_by_one, _) = load(&view.replace("fetch_size = 250", "fetch_size = 1")).unwrap();
@@ -245,7 +262,8 @@ fn exercise(connection: &str, extra: &str, typed_blobs: bool) {
         report
             .problems
             .iter()
-            .any(|p| p.location.ends_with("(key 1/K-0004)") && p.reason.starts_with("same id as row ")),
+            .any(|p| p.location.ends_with("(key 1/K-0004)")
+                && p.reason.starts_with("same id as row ")),
         "{:?}",
         report.problems
     );
@@ -393,7 +411,9 @@ fn mariadb_through_its_odbc_driver() {
         "Driver={{MariaDB Unicode}};Server=127.0.0.1;Port={};Database=crm;Uid=kontakt;CHARSET=utf8mb4;NO_CACHE=1",
         server.port
     );
-    fill(&format!("{connection};PWD={{geheim;{{1}}}}}}"), "VARBINARY(64)",
+    fill(
+        &format!("{connection};PWD={{geheim;{{1}}}}}}"),
+        "VARBINARY(64)",
         "X'89504E47'",
     );
     exercise(

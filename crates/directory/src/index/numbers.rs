@@ -91,6 +91,15 @@ impl NumberIndex {
         &self.postings[self.starts[lo as usize] as usize..self.starts[hi as usize] as usize]
     }
 
+    /// Calls `visit(doc, phone index)` for every number that is exactly `digits`.
+    pub fn exact(&self, digits: &str, mut visit: impl FnMut(u32, u32)) {
+        if let Some(r) = self.forward.get(digits) {
+            for &p in self.postings_of(r, r + 1) {
+                visit(p >> PHONE_BITS, p & PHONE_MASK);
+            }
+        }
+    }
+
     /// Calls `visit(doc, phone index, tier)` for every number that `pattern` selects.
     pub fn visit(&self, pattern: &NumberPattern, mut visit: impl FnMut(u32, u32, NumberTier)) {
         let mut each = |slice: &[u32], tier| {

@@ -153,15 +153,7 @@ impl CsvSource {
             return Err(self.error(problem));
         }
         let columns = fields.map(|pick| pick.resolve(find));
-        let has_name = [
-            &columns.display_name,
-            &columns.given_name,
-            &columns.surname,
-            &columns.company,
-        ]
-        .iter()
-        .any(|p| !p.is_empty());
-        if !has_name {
+        if !columns.maps_a_name(|p| !p.is_empty()) {
             return Err(self.error(format!(
                 "no name column found for the {:?} mapping (looked for display name, first name, last name and company; the header has: {}). Choose another preset or set columns.",
                 self.preset,
@@ -525,7 +517,9 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("columns.display_name names \"Nme\" but there is no such column (there are: Name)"),
+            err.contains(
+                "columns.display_name names \"Nme\" but there is no such column (there are: Name)"
+            ),
             "{err}"
         );
         let err = load(b"First Name\n\xff\n", "encoding = \"utf-8\"")

@@ -220,7 +220,7 @@ impl<'e> Values<'e> {
     }
 
     /// An attribute's first value.
-    fn first(&self, name: &String) -> Option<&str> {
+    fn first(&self, name: &str) -> Option<&str> {
         self.text
             .get(&name.to_lowercase())
             .and_then(|v| v.iter().map(|s| s.as_str()).find(|s| !s.trim().is_empty()))

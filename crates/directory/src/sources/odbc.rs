@@ -101,12 +101,30 @@ impl Reader for OdbcSource {
                 "set password_env or password_file, not both",
             );
         }
-        if let Some(var) = &self.password_env
-            && !valid_env_name(var)
+        if let Some(var) = &self.password_env {
+            if !valid_env_name(var) {
+                problems.error(
+                    "password_env",
+                    "must be the NAME of an environment variable (letters, digits and _), not the password",
+                );
+            } else if std::env::var_os(var).is_none() {
+                problems.warning(
+                    "password_env",
+                    format!(
+                        "the environment variable {var} is not set here (it must be where the server runs)"
+                    ),
+                );
+            }
+        }
+        if let Some(path) = &self.password_file
+            && !path.exists()
         {
-            problems.error(
-                "password_env",
-                "must be the NAME of an environment variable (letters, digits and _), not the password",
+            problems.warning(
+                "password_file",
+                format!(
+                    "{} does not exist here (it must exist where the server runs)",
+                    path.display()
+                ),
             );
         }
         match (&self.query, &self.table) {
@@ -131,10 +149,7 @@ impl Reader for OdbcSource {
             problems.error("key", "names no column");
         }
         if self.columns.as_ref().is_some_and(|c| c.id.is_some()) {
-            problems.error(
-                "columns.id",
-                "set the contact id with key, not columns.id",
-            );
+            problems.error("columns.id", "set the contact id with key, not columns.id");
         }
         if !(1..=100_000).contains(&self.fetch_size) {
             problems.error("fetch_size", "between 1 and 100000 rows");
@@ -287,7 +302,10 @@ impl OdbcSource {
 
     /// The bound result columns (1-based numbers), the mapping and the key over positions in
     /// that list.
-    fn resolve(&self, result: &ResultColumns) -> Result<(Vec<u16>, Columns, Vec<usize>), SourceError> {
+    fn resolve(
+        &self,
+        result: &ResultColumns,
+    ) -> Result<(Vec<u16>, Columns, Vec<usize>), SourceError> {
         let fields = self.preset.fields().with(self.columns.as_ref());
         let has = |n: &str| result.number(n).is_some();
         if let Some(problem) = self
@@ -320,15 +338,7 @@ impl OdbcSource {
             .filter_map(|n| position(&n))
             .collect();
         let columns = numbered.map(|pick| pick.resolve(position));
-        let has_name = [
-            &columns.display_name,
-            &columns.given_name,
-            &columns.surname,
-            &columns.company,
-        ]
-        .iter()
-        .any(|p| !p.is_empty());
-        if !has_name {
+        if !columns.maps_a_name(|p| !p.is_empty()) {
             return Err(SourceError::Config(format!(
                 "no name column: map display_name, given_name, surname or company in columns (the query has: {})",
                 result.names.join(", ")
@@ -408,7 +418,9 @@ impl ResultColumns {
             let data_type = cursor.col_data_type(n).map_err(fail)?;
             let binary = matches!(
                 data_type,
-                DataType::Binary { .. } | DataType::Varbinary { .. } | DataType::LongVarbinary { .. }
+                DataType::Binary { .. }
+                    | DataType::Varbinary { .. }
+                    | DataType::LongVarbinary { .. }
             );
             // A character is up to 4 bytes of UTF-8; unknown and huge sizes get the cap.
             let size = data_type
@@ -417,7 +429,13 @@ impl ResultColumns {
                 .map_or(MAX_VALUE_BYTES, |s| s.get())
                 .clamp(1, MAX_VALUE_BYTES);
             let size = if binary { 2 * size } else { size };
-            result.add(usize::from(n), name, &format!("{data_type:?}"), binary, size);
+            result.add(
+                usize::from(n),
+                name,
+                &format!("{data_type:?}"),
+                binary,
+                size,
+            );
         }
         Ok(result)
     }
@@ -559,8 +577,7 @@ fn is_select(query: &str) -> bool {
         .split(|c: char| c.is_whitespace() || c == '(')
         .next()
         .unwrap_or("");
-    (first.eq_ignore_ascii_case("select") || first.eq_ignore_ascii_case("with"))
-        && !q.contains(';')
+    (first.eq_ignore_ascii_case("select") || first.eq_ignore_ascii_case("with")) && !q.contains(';')
 }
 
 /// `Kontakte`, `dbo.Kontakte`, `crm.public.kontakte`: names that need no quoting anywhere.
@@ -569,7 +586,9 @@ fn plain_table_name(name: &str) -> bool {
         && name.split('.').all(|part| {
             !part.is_empty()
                 && !part.starts_with(|c: char| c.is_ascii_digit())
-                && part.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+                && part
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
         })
 }
 
@@ -704,10 +723,34 @@ mod tests {
             config,
             &["MANDANT", "nr", "vorname", "name", "firma", "tel", "handy"],
             &[
-                &[Some(b"1"), Some(b"K-1"), Some("Jürgen".as_bytes()), Some(b"Weiss"), None, Some(b"089 1"), None],
+                &[
+                    Some(b"1"),
+                    Some(b"K-1"),
+                    Some("Jürgen".as_bytes()),
+                    Some(b"Weiss"),
+                    None,
+                    Some(b"089 1"),
+                    None,
+                ],
                 &[Some(b"1"), None, Some(b"Anna"), None, None, None, None],
-                &[Some(b"1"), Some(b"K-1"), Some(b"Doppelt"), None, None, None, None],
-                &[Some(b"2"), Some(b"K-1"), None, Some(b"M\xfcller"), Some(long.as_bytes()), None, Some(b"0171 2")],
+                &[
+                    Some(b"1"),
+                    Some(b"K-1"),
+                    Some(b"Doppelt"),
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+                &[
+                    Some(b"2"),
+                    Some(b"K-1"),
+                    None,
+                    Some(b"M\xfcller"),
+                    Some(long.as_bytes()),
+                    None,
+                    Some(b"0171 2"),
+                ],
                 &[Some(b"2"), Some(b"K-2"), None, None, None, None, None],
             ],
         );
@@ -716,7 +759,10 @@ mod tests {
         assert_eq!(contacts[0].display_name, "Jürgen Weiss");
         assert_eq!(contacts[0].company, None);
         assert_eq!(contacts[1].display_name, "Müller");
-        assert_eq!(contacts[1].company.as_deref().map(str::len), Some(MAX_VALUE_BYTES));
+        assert_eq!(
+            contacts[1].company.as_deref().map(str::len),
+            Some(MAX_VALUE_BYTES)
+        );
         assert_eq!(contacts[1].phones[0].kind, PhoneKind::Mobile);
         let skipped: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -732,6 +778,33 @@ mod tests {
         assert!(changed[0].starts_with("row 4: column \"name\": not UTF-8 text"));
         assert!(changed[1].starts_with("row 4: column \"firma\": longer than 1024 bytes"));
         assert!(report.is_balanced());
+    }
+
+    #[test]
+    fn the_documented_example_is_a_valid_source() {
+        #[derive(Deserialize)]
+        struct Doc {
+            tenants: Tenants,
+        }
+        #[derive(Deserialize)]
+        struct Tenants {
+            sources: Vec<crate::sources::Source>,
+        }
+        let doc = include_str!("../../../../docs/sources.md");
+        let block = doc
+            .split("```toml")
+            .map(|b| b.split("```").next().unwrap())
+            .find(|b| b.contains("type = \"odbc\""))
+            .expect("docs/sources.md shows an ODBC source");
+        let parsed: Doc = toml::from_str(block).unwrap();
+        let source = &parsed.tenants.sources[0];
+        let mut problems = Problems::default();
+        source.check(true, &mut problems);
+        assert!(!problems.has_errors(), "{:?}", problems.into_vec());
+        let crate::sources::SourceKind::Odbc(odbc) = &source.kind else {
+            panic!("not an ODBC source");
+        };
+        assert_eq!(odbc.statement(), "SELECT * FROM kontakte");
     }
 
     #[test]

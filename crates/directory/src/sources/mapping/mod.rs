@@ -249,6 +249,18 @@ impl<T> Fields<T> {
             .chain(self.labeled_phones.iter().flat_map(|(l, v)| [l, v]))
     }
 
+    /// Whether any of the fields a contact's name comes from is mapped (`is_mapped`).
+    pub fn maps_a_name(&self, is_mapped: impl Fn(&T) -> bool) -> bool {
+        [
+            &self.display_name,
+            &self.given_name,
+            &self.surname,
+            &self.company,
+        ]
+        .into_iter()
+        .any(is_mapped)
+    }
+
     /// The same mapping with every slot turned into something else.
     pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Fields<U> {
         Fields {
