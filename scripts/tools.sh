@@ -150,8 +150,9 @@ ensure_fuzzer() {
 }
 
 ensure_slapd() {
-  if [ -x /usr/sbin/slapd ] && [ -x /usr/sbin/slapadd ]; then return; fi
-  apt_install slapd
+  if [ -x /usr/sbin/slapd ] && [ -x /usr/sbin/slapadd ] && command -v ldapsearch >/dev/null; then return; fi
+  # ldap-utils: caller ID's LDAP listener is tested with OpenLDAP's own ldapsearch too.
+  apt_install slapd ldap-utils
 }
 
 # nginx and systemd-analyze check the deployment examples in deploy/ (crates/server/tests/deploy.rs).

@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for plus_stripped in [false, true] {
         if let Some(e164) = incoming_e164(raw, &NORMALIZER, NumberHabits { plus_stripped }) {
-            assert!(e164.starts_with('+') && e164[1..].bytes().all(|b| b.is_ascii_digit()), "{e164}");
+            assert!(
+                e164.starts_with('+') && e164[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{e164}"
+            );
         }
     }
 });

@@ -5,9 +5,11 @@
 //! - `rebuild`: a full refresh of a large tenant while the old directory is still served.
 //! - `load`: HTTP load (wrk) against the real server with many users' valid tokens.
 //! - `relay`: search through `kontakt cloud` and `kontakt directory` against `kontakt serve`.
+//! - `callerid`: caller ID's lookup beside an indexed SQL lookup, and its protocols.
 //! - `odbc`: the ODBC source reading a million rows from PostgreSQL, next to the same rows as
 //!   CSV, and a full refresh through it.
 
+mod callerid;
 mod engines;
 mod load;
 mod odbc;
@@ -76,6 +78,8 @@ enum Cmd {
     Relay(relay::Args),
     /// The ODBC source against PostgreSQL: rows/s and a full refresh (starts PostgreSQL).
     Odbc(odbc::Args),
+    /// Caller ID: the lookup beside SQLite, then every protocol of the real server.
+    Callerid(callerid::Args),
     /// One engine at one size (run by `search`; prints one JSON line).
     #[command(hide = true)]
     SearchOne {
@@ -132,6 +136,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Load(args) => load::run(args),
         Cmd::Relay(args) => relay::run(args),
         Cmd::Odbc(args) => odbc::run(args),
+        Cmd::Callerid(args) => callerid::run(args),
         Cmd::SearchOne {
             engine,
             size,

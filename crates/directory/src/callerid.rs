@@ -6,6 +6,7 @@
 use kontakt_api::{Contact, PhoneKind, SourceRef};
 
 use crate::Directory;
+use crate::catalog::TenantDirectory;
 use crate::phone::PhoneNormalizer;
 
 /// How the phone system writes numbers, beyond what the tenant's dialling parameters say.
@@ -173,6 +174,23 @@ impl Directory {
         Some(match one_company {
             Some(name) => answer(first, name.clone()),
             None => answer(first, first.display_name.clone()),
+        })
+    }
+}
+
+impl TenantDirectory {
+    /// Who calls from `raw`, a number as a phone system sends it: read with the tenant's
+    /// dialling parameters, matched in the directory being served, shared numbers decided
+    /// by the order the sources are configured in.
+    pub fn caller(&self, raw: &str, habits: NumberHabits) -> Option<Caller> {
+        let directory = self.directory();
+        let e164 = incoming_e164(raw, directory.normalizer(), habits)?;
+        let sources = self.sources();
+        directory.caller(&e164, |id| {
+            sources
+                .iter()
+                .position(|s| s.id == id)
+                .unwrap_or(usize::MAX)
         })
     }
 }

@@ -84,6 +84,14 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// An environment variable's name as a shell accepts it (letters, digits, `_`; no digit
+/// first): a setting that should hold a name but holds a password fails this.
+pub fn valid_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,6 +133,11 @@ impl Directory {
         found
     }
 
+    /// The tenant's dialling rules, as this directory was built with them.
+    pub fn normalizer(&self) -> &PhoneNormalizer {
+        &self.normalizer
+    }
+
     pub fn index(&self) -> &Index {
         &self.index
     }

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cache_key;
+pub mod callerid;
 pub mod demo;
 pub mod layers;
 pub mod limiter;
@@ -30,6 +31,7 @@ pub use state::{AppState, SharedState};
 pub use web::TAB_EMBEDDED;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -102,6 +104,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// What the routes share (tests flush counters and read links through it).
     pub state: SharedState,
+    /// Where caller ID listens, when it does.
+    pub callerid: CallerIdAddrs,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Keeps a temporary data folder (the demo's) until the server is gone.
     _settings: Settings,
@@ -115,6 +119,19 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::open(&settings, addr).await?;
+    let mut callerid = CallerIdAddrs::default();
+    if let Some(c) = &settings.callerid {
+        let directories = state
+            .local
+            .iter()
+            .map(|(tenant, d)| (tenant.clone(), Arc::clone(&d.catalog)))
+            .collect();
+        let counters = (
+            state.metrics.callerid_lookups.clone(),
+            state.metrics.callerid_hits.clone(),
+        );
+        callerid = start_callerid(c, directories, counters, settings.demo).await?;
+    }
     let app = app(state.clone());
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -124,6 +141,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         state,
+        callerid,
         handle,
         _settings: settings,
     })
@@ -139,7 +157,7 @@ pub struct DirectoryRunning {
 
 /// `kontakt directory`: opens the tenant's directory and dials out to the cloud.
 pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunning> {
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
     let link = settings
         .link
         .clone()
@@ -167,6 +185,11 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
         search_seconds: None,
     };
     let directory = onprem::Directory::open(tenant, &services).await?;
+    if let Some(callerid) = &settings.callerid {
+        let directories = [(directory.tenant.clone(), Arc::clone(&directory.catalog))].into();
+        // A directory has no /metrics: the counts stay in the process.
+        start_callerid(callerid, directories, Default::default(), settings.demo).await?;
+    }
     let status = Arc::new(Mutex::new(onprem::status::LinkStatus::new(&link.cloud)));
     onprem::status::spawn_writer(
         Arc::clone(&directory),
@@ -179,6 +202,61 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
         link,
         _settings: settings,
     })
+}
+
+/// Caller ID's own listeners (REST, and LDAP when configured). In demo mode a taken port
+/// is not fatal (several demos on one machine): that listener is then off, and the log
+/// says so. Returns the REST and LDAP addresses listened on.
+async fn start_callerid(
+    settings: &settings::CallerIdSettings,
+    directories: std::collections::HashMap<
+        String,
+        Arc<kontakt_directory::catalog::TenantDirectory>,
+    >,
+    counters: (
+        prometheus_client::metrics::counter::Counter,
+        prometheus_client::metrics::counter::Counter,
+    ),
+    demo: bool,
+) -> anyhow::Result<CallerIdAddrs> {
+    let bind = |addr: SocketAddr, what: &'static str| async move {
+        match TcpListener::bind(addr).await {
+            Ok(listener) => Ok(Some(listener)),
+            Err(e) if demo => {
+                tracing::warn!(address = %addr, error = %e, "caller ID over {what} is off: its demo address is taken");
+                Ok(None)
+            }
+            Err(e) => Err(anyhow::anyhow!(
+                "cannot listen for caller ID ({what}) on {addr}: {e}"
+            )),
+        }
+    };
+    let state = callerid::CallerId::new(settings, directories, counters);
+    let mut addrs = CallerIdAddrs::default();
+    if let Some(listener) = bind(settings.listen, "HTTP").await? {
+        addrs.rest = Some(listener.local_addr()?);
+        tokio::spawn(callerid::serve(listener, Arc::clone(&state)));
+    }
+    if let Some(ldap) = settings.ldap_listen
+        && let Some(listener) = bind(ldap, "LDAP").await?
+    {
+        addrs.ldap = Some(listener.local_addr()?);
+        tokio::spawn(callerid::ldap::serve(listener, Arc::clone(&state)));
+    }
+    tracing::info!(
+        http = ?addrs.rest,
+        ldap = ?addrs.ldap,
+        clients = settings.clients.len(),
+        "caller ID listening (anynode, AudioCodes, generic JSON; LDAP)"
+    );
+    Ok(addrs)
+}
+
+/// Where caller ID listens.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CallerIdAddrs {
+    pub rest: Option<SocketAddr>,
+    pub ldap: Option<SocketAddr>,
 }
 
 /// Waits for Ctrl+C or SIGTERM.

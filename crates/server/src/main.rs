@@ -287,7 +287,10 @@ fn serve(
     {
         file.server.tab_dir = Some(PathBuf::from("dist"));
     }
-    let settings = Settings::resolve(file, role)?;
+    let mut settings = Settings::resolve(file, role)?;
+    if demo && role == Role::Serve {
+        with_demo_callerid(&mut settings);
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let running = kontakt_server::start(settings).await?;
@@ -307,6 +310,26 @@ fn serve(
         running.handle.await??;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Demo mode answers phone systems too, unless `[callerid]` says otherwise: the demo
+/// credential on loopback, printed for trying it out.
+fn with_demo_callerid(settings: &mut Settings) {
+    use kontakt_server::settings::callerid;
+    if settings.callerid.is_some() {
+        return;
+    }
+    let Some(tenant) = settings.tenants.first() else {
+        return;
+    };
+    settings.callerid = Some(callerid::demo(&tenant.id));
+    println!(
+        "  Caller ID for phone systems: http://{}/callerid/v1/lookup?number=%2B4989… and ldap://{} (user {}, password {})",
+        callerid::DEMO_LISTEN,
+        callerid::DEMO_LDAP_LISTEN,
+        callerid::DEMO_USER,
+        callerid::DEMO_PASSWORD
+    );
 }
 
 /// The operator's commands on the cloud's registry.
@@ -348,7 +371,10 @@ fn enroll(
 
 /// `kontakt directory`: the link to the cloud, until Ctrl+C or SIGTERM.
 fn directory(file: ConfigFile) -> anyhow::Result<ExitCode> {
-    let settings = Settings::resolve(file, Role::Directory)?;
+    let mut settings = Settings::resolve(file, Role::Directory)?;
+    if settings.demo {
+        with_demo_callerid(&mut settings);
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let running = kontakt_server::start_directory(settings).await?;

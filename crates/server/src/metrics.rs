@@ -47,6 +47,9 @@ pub struct Metrics {
     pub search_seconds: Histogram,
     pub tokens_rejected: Family<ReasonLabels, Counter>,
     pub rate_limited: Counter,
+    /// Caller ID: lookups asked and answered with a name (never which numbers).
+    pub callerid_lookups: Counter,
+    pub callerid_hits: Counter,
     pub relayed: Family<OutcomeLabels, Counter>,
     pub relay_seconds: Histogram,
     directory_links: Family<TenantLabels, Gauge>,
@@ -85,6 +88,18 @@ impl Metrics {
             "rate_limited",
             "Requests refused with 429 by the per-user rate limit",
             rate_limited.clone(),
+        );
+        let callerid_lookups = Counter::default();
+        registry.register(
+            "callerid_lookups",
+            "Caller ID lookups by phone systems (any protocol)",
+            callerid_lookups.clone(),
+        );
+        let callerid_hits = Counter::default();
+        registry.register(
+            "callerid_hits",
+            "Caller ID lookups answered with a name",
+            callerid_hits.clone(),
         );
         let relayed = Family::<OutcomeLabels, Counter>::default();
         registry.register(
@@ -146,6 +161,8 @@ impl Metrics {
             search_seconds,
             tokens_rejected,
             rate_limited,
+            callerid_lookups,
+            callerid_hits,
             relayed,
             relay_seconds,
             directory_links,

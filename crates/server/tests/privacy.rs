@@ -1,6 +1,7 @@
 //! The privacy promise, checked on the real binary: nothing users search for, no token, no
-//! user and no contact data ends up in the logs — even at debug level — and the only files
-//! the server writes are its source snapshots.
+//! user and no contact data ends up in the logs — even at debug level — nor any number a
+//! phone system asks caller ID about, and the only files the server writes are its source
+//! snapshots.
 
 mod common;
 
@@ -33,6 +34,7 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
     }
     std::fs::write(sources.join("a.csv"), CSV_A).unwrap();
     let port = free_port();
+    let (callerid_port, ldap_port) = (free_port(), free_port());
     let config = root.path().join("kontakt.toml");
     std::fs::write(
         &config,
@@ -45,6 +47,12 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
             [auth]
             client_id = "{CLIENT_ID}"
             jwks_url = "{jwks}"
+            [callerid]
+            listen = "127.0.0.1:{callerid_port}"
+            ldap_listen = "127.0.0.1:{ldap_port}"
+            [[callerid.clients]]
+            user = "sbc"
+            password_env = "KONTAKT_TEST_SBC_PASSWORD"
             {tenant}
             "#,
             data = data.display().to_string(),
@@ -60,6 +68,7 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
         .arg(&config)
         .current_dir(&work)
         .env("KONTAKT_LOG", "debug")
+        .env("KONTAKT_TEST_SBC_PASSWORD", "Sbc-Secret-9")
         .stdout(Stdio::from(log.try_clone().unwrap()))
         .stderr(Stdio::from(log))
         .spawn()
@@ -121,6 +130,60 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
     );
     let me: Value = json(client.get(format!("{base}/api/v1/me")).bearer_auth(&t)).await;
 
+    // Caller ID: a known caller (Anna Berg) and an unknown one, over every protocol.
+    let callerid = format!("http://127.0.0.1:{callerid_port}/callerid/v1");
+    for number in ["+49892222222", "+49307777777"] {
+        let lookup = client
+            .get(format!("{callerid}/lookup"))
+            .query(&[("number", number)])
+            .basic_auth("sbc", Some("Sbc-Secret-9"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            lookup.status(),
+            if number.contains('2') { 200 } else { 404 }
+        );
+        let audiocodes = client
+            .get(format!(
+                "{callerid}/audiocodes/{}",
+                number.replace('+', "%2B")
+            ))
+            .basic_auth("sbc", Some("Sbc-Secret-9"))
+            .send()
+            .await
+            .unwrap();
+        assert!(audiocodes.status() == 200 || audiocodes.status() == 404);
+        let anynode: Value = json(
+            client
+                .post(format!("{callerid}/anynode"))
+                .basic_auth("sbc", Some("Sbc-Secret-9"))
+                .json(&serde_json::json!({"sourceAddress": {"dialString": number}})),
+        )
+        .await;
+        assert_eq!(anynode["routeContinue"], true);
+        let (conn, mut ldap) = ldap3::LdapConnAsync::new(&format!("ldap://127.0.0.1:{ldap_port}"))
+            .await
+            .unwrap();
+        ldap3::drive!(conn);
+        ldap.simple_bind("cn=sbc,dc=kontakt", "Sbc-Secret-9")
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
+        ldap.search(
+            "dc=kontakt",
+            ldap3::Scope::Subtree,
+            &format!("(telephoneNumber={number})"),
+            vec!["displayName"],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+        let _ = ldap.unbind().await;
+    }
+
     // Stop it the way a service manager does.
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -148,6 +211,10 @@ async fn no_query_token_user_or_contact_data_in_logs_or_files() {
         "test.user@example.com".into(),
         me["display_name"].as_str().unwrap().into(),
         me["cache_key"].as_str().unwrap().into(),
+        "2222222".into(),
+        "7777777".into(),
+        "Anna Berg".into(),
+        "Sbc-Secret-9".into(),
     ]);
     forbidden.extend(seen_names.iter().cloned());
     for secret in &forbidden {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::mapping::{ColumnMapping, Fields, Names, Pick, Preset};
 use super::{Emitter, Entry, Reader, Reading, SourceError, blocking, resolve_path};
-use crate::check::Problems;
+use crate::check::{Problems, valid_env_name};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -562,12 +562,6 @@ fn escape_value(value: &str) -> String {
     } else {
         value.to_owned()
     }
-}
-
-fn valid_env_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// `SELECT …` or `WITH … SELECT …`, one statement.

@@ -88,6 +88,17 @@ impl ConfigFile {
             Some(auth) => problems.within("auth", |p| self.check_auth(auth, p)),
         }
         problems.within("limits", |p| check_limits(&self.limits, p));
+        match (&self.callerid, role) {
+            (Some(_), Role::Cloud) => problems.error(
+                "callerid",
+                "caller ID runs where the contacts are: configure it on kontakt directory (or serve), not on the cloud",
+            ),
+            (Some(callerid), _) => {
+                let ids: Vec<String> = self.tenants.iter().map(|t| t.id.clone()).collect();
+                problems.within("callerid", |p| callerid.check(&ids, self.demo.enabled, p));
+            }
+            (None, _) => {}
+        }
         self.check_cloud_sections(role, &mut problems);
         if self.tenants.is_empty() && role != Role::Cloud {
             problems.error(

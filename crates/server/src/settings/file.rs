@@ -40,6 +40,8 @@ pub struct ConfigFile {
     pub registry: RegistrySection,
     /// Administrators signing in at `/admin` (the cloud).
     pub admin: Option<AdminSection>,
+    /// Caller ID for phone systems (serve and directory).
+    pub callerid: Option<super::callerid::CallerIdSection>,
 }
 
 /// The cloud's registry database.

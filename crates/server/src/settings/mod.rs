@@ -3,6 +3,7 @@
 //! resolved once into [`Settings`], which the rest of the program uses as they are — no
 //! part of it derives ids, paths or audiences again.
 
+pub mod callerid;
 pub mod check;
 pub mod file;
 pub mod url;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use callerid::{CallerIdSettings, Network};
 pub use file::{ConfigFile, Limits, Mode, Role};
 pub use kontakt_directory::check::SettingProblem;
 use kontakt_directory::phone::DialingParams;
@@ -78,6 +80,8 @@ pub struct Settings {
     pub admin: Option<AdminSignIn>,
     /// The demo cloud registers the demo organisation and its directory at start.
     pub register_demo_tenant: bool,
+    /// Caller ID for phone systems, on a listener of its own (`[callerid]`).
+    pub callerid: Option<CallerIdSettings>,
 }
 
 /// The OpenID Connect client the cloud is for administrators.
@@ -245,6 +249,7 @@ impl Settings {
             link,
             registry,
             admin,
+            callerid,
         } = file;
         let scratch_data = server.data_dir.as_os_str().is_empty();
         let link = link
@@ -346,6 +351,10 @@ impl Settings {
             }),
             None => unreachable!("checked: auth is present without demo"),
         };
+        let callerid = match (&callerid, tenants.first()) {
+            (Some(c), Some(first)) => Some(c.resolve(&first.id)?),
+            _ => None,
+        };
         Ok(Settings {
             role,
             production: server.mode == Mode::Production,
@@ -389,6 +398,7 @@ impl Settings {
             registry_url,
             admin,
             register_demo_tenant: demo.enabled && demo.register_tenant,
+            callerid,
         })
     }
 
@@ -427,6 +437,7 @@ impl ConfigFile {
             link: None,
             registry: file::RegistrySection::default(),
             admin: None,
+            callerid: None,
         }
     }
 
