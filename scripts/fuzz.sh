@@ -39,7 +39,9 @@ for target in "${TARGETS[@]}"; do
   corpus="$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$work.log" | tail -1)"
   if [ "$status" != 0 ]; then
     crashes=$((crashes + 1))
-    tail -40 "$work.log"
+    # The panic's message and place, then libFuzzer's summary (the input, in base64 too).
+    grep -m1 -A3 "panicked at" "$work.log" || true
+    grep -A3 "^SUMMARY\|Test unit written" "$work.log" || tail -20 "$work.log"
     echo "$target: FAILED after ${runs:-?} runs; the input is in fuzz/artifacts/$target/"
   else
     echo "$target: ${runs:-0} runs in ${SECONDS_EACH} s, ${cov:-cov ?}, ${corpus:-corp ?}, no crash"

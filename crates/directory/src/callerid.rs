@@ -87,7 +87,10 @@ fn uri_user(text: &str) -> &str {
         s = &s[open + 1..close];
     }
     for scheme in ["sips:", "sip:", "tel:"] {
-        if s.len() >= scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        // `get`, not an index: the text may have a multi-byte character right there.
+        if s.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+        {
             s = &s[scheme.len()..];
             break;
         }
@@ -260,6 +263,8 @@ mod tests {
             assert_eq!(incoming_e164(bad, &n, plain), None, "{bad:?}");
         }
         assert_eq!(incoming_e164(&"1".repeat(300), &n, plain), None);
+        // Found by the fuzzer: a multi-byte character where a scheme would end.
+        assert_eq!(incoming_e164("0034\u{44c}ips!", &n, plain), None);
     }
 
     fn person(
