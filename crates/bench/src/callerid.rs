@@ -307,7 +307,7 @@ fn ldap_load(
                     ldap.search(
                         "dc=kontakt",
                         ldap3::Scope::Subtree,
-                        &format!("(telephoneNumber={number})"),
+                        &format!("(telephoneNumber={})", ldap3::ldap_escape(number.as_str())),
                         vec!["displayName"],
                     )
                     .await?

@@ -3,11 +3,12 @@
 //! `089…`, `4989…` with the plus stripped, an extension, a `tel:` or `sip:` URI — and is
 //! matched exactly against the E.164 index. `docs/callerid.md` explains the rules.
 
-use kontakt_api::{Contact, PhoneKind, SourceRef};
+use kontakt_api::{PhoneKind, SourceRef};
 
 use crate::Directory;
 use crate::catalog::TenantDirectory;
 use crate::phone::PhoneNormalizer;
+use crate::store::CallerFacts;
 
 /// How the phone system writes numbers, beyond what the tenant's dialling parameters say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -123,60 +124,50 @@ fn specificity(kind: PhoneKind) -> u8 {
 }
 
 impl Directory {
-    /// Every contact with `e164` among its numbers, with the most specific kind it has
-    /// there.
-    fn with_number_kinds(&self, e164: &str) -> Vec<(Contact, PhoneKind)> {
-        let mut found: Vec<(Contact, PhoneKind)> = Vec::new();
-        for (contact, phone) in self.with_number(e164) {
-            let Some(kind) = contact.phones.get(phone).map(|p| p.kind) else {
-                continue;
-            };
-            match found.iter_mut().find(|(c, _)| c.id == contact.id) {
-                Some((_, k)) if specificity(kind) < specificity(*k) => *k = kind,
-                Some(_) => {}
-                None => found.push((contact, kind)),
-            }
-        }
-        found
-    }
-
     /// Who calls from `e164`. When several contacts have the number: the contacts of the
     /// source listed first (`source_rank`: lower first), then the most specific kind (a
     /// direct line or mobile before other, home and fax numbers); of what is left, a
     /// company's own entry, else — when they all work for one company, so the number is its
     /// switchboard — the company, else the first in name order.
     pub fn caller(&self, e164: &str, source_rank: impl Fn(&str) -> usize) -> Option<Caller> {
-        let mut found = self.with_number_kinds(e164);
-        let best = found
-            .iter()
-            .map(|(c, k)| (source_rank(&c.source.id), specificity(*k)))
-            .min()?;
-        found.retain(|(c, k)| (source_rank(&c.source.id), specificity(*k)) == best);
-        let answer = |contact: &Contact, display_name: String| Caller {
-            display_name,
-            company: contact.company.clone(),
-            contact_id: contact.id.clone(),
-            source: contact.source.clone(),
+        let found = self.with_number(e164);
+        let rank = |f: &CallerFacts<'_>| {
+            (
+                source_rank(&f.source.id),
+                f.kind.map_or(u8::MAX, specificity),
+            )
+        };
+        let best = found.iter().map(rank).min()?;
+        // A contact with the number twice is one candidate: name order keeps it together.
+        let mut left: Vec<&CallerFacts<'_>> = Vec::new();
+        for f in found.iter().filter(|f| rank(f) == best) {
+            if left.last().is_none_or(|l| l.id != f.id) {
+                left.push(f);
+            }
+        }
+        let answer = |f: &CallerFacts<'_>, display_name: &str| Caller {
+            display_name: display_name.to_owned(),
+            company: f.company.map(str::to_owned),
+            contact_id: f.id.to_owned(),
+            source: f.source.clone(),
             matched_number: e164.to_owned(),
         };
-        let (first, _) = &found[0];
-        if found.len() == 1 {
-            return Some(answer(first, first.display_name.clone()));
+        let first = left[0];
+        if left.len() == 1 {
+            return Some(answer(first, first.display_name));
         }
-        if let Some((company, _)) = found
-            .iter()
-            .find(|(c, _)| c.given_name.is_none() && c.surname.is_none() && c.company.is_some())
-        {
-            return Some(answer(company, company.display_name.clone()));
+        if let Some(company) = left.iter().find(|f| !f.person && f.company.is_some()) {
+            return Some(answer(company, company.display_name));
         }
-        let one_company = first.company.as_ref().filter(|name| {
-            found.iter().all(|(c, _)| {
-                c.company.as_deref().map(str::to_lowercase) == Some(name.to_lowercase())
+        let one_company = first.company.filter(|name| {
+            left.iter().all(|f| {
+                f.company
+                    .is_some_and(|c| c.to_lowercase() == name.to_lowercase())
             })
         });
         Some(match one_company {
-            Some(name) => answer(first, name.clone()),
-            None => answer(first, first.display_name.clone()),
+            Some(name) => answer(first, name),
+            None => answer(first, first.display_name),
         })
     }
 }
@@ -202,6 +193,7 @@ impl TenantDirectory {
 mod tests {
     use super::*;
     use crate::phone::DialingParams;
+    use kontakt_api::Contact;
     use kontakt_api::Phone;
 
     fn munich() -> PhoneNormalizer {

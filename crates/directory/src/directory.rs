@@ -122,13 +122,13 @@ impl Directory {
         contact
     }
 
-    /// Every contact that has `e164` among its numbers, each time with the number's position
-    /// in its phones, in name order.
-    pub fn with_number(&self, e164: &str) -> Vec<(Contact, usize)> {
+    /// Every contact that has `e164` among its numbers (once per number it has), in name
+    /// order, as caller ID weighs them.
+    pub fn with_number(&self, e164: &str) -> Vec<crate::store::CallerFacts<'_>> {
         let digits = e164.strip_prefix('+').unwrap_or(e164);
         let mut found = Vec::new();
         self.index.numbers.exact(digits, |doc, phone| {
-            found.push((self.store.contact(doc as usize), phone as usize));
+            found.push(self.store.caller_facts(doc as usize, phone as usize));
         });
         found
     }

@@ -11,6 +11,19 @@ use kontakt_api::{Address, Contact, Phone, PhoneKind, SourceRef};
 
 use crate::fields::{Field, email_local_part};
 
+/// A contact as caller ID sees it: borrowed from the store.
+#[derive(Clone, Copy, Debug)]
+pub struct CallerFacts<'s> {
+    pub id: &'s str,
+    pub source: &'s SourceRef,
+    pub display_name: &'s str,
+    pub company: Option<&'s str>,
+    /// Has a given name or surname (not only a company).
+    pub person: bool,
+    /// The kind of the number that matched.
+    pub kind: Option<PhoneKind>,
+}
+
 /// A text in the arena; `NONE` for an absent optional field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Span {
@@ -227,6 +240,20 @@ impl ContactStore {
             if let Some(e) = self.opt(p.e164) {
                 f(i, e);
             }
+        }
+    }
+
+    /// What caller ID weighs of document `doc` and its `phone`-th number, without building
+    /// the whole contact: a switchboard may be the number of hundreds.
+    pub fn caller_facts(&self, doc: usize, phone: usize) -> CallerFacts<'_> {
+        let row = &self.rows[doc];
+        CallerFacts {
+            id: self.text(row.id),
+            source: &self.sources[row.source as usize],
+            display_name: self.text(row.display_name),
+            company: self.opt(row.company),
+            person: self.opt(row.given_name).is_some() || self.opt(row.surname).is_some(),
+            kind: self.phones(row).get(phone).map(|p| p.kind),
         }
     }
 

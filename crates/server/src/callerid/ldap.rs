@@ -59,6 +59,9 @@ struct Bound {
 }
 
 async fn session(stream: TcpStream, peer: SocketAddr, state: Shared) -> std::io::Result<()> {
+    // An answer is an entry and a "done" in two small writes: without this, Nagle's
+    // algorithm holds the second until the client's delayed ACK, 40 ms per lookup.
+    stream.set_nodelay(true)?;
     let (read, write) = stream.into_split();
     let mut requests = FramedRead::new(read, LdapCodec::new(Some(MAX_MESSAGE)));
     let mut answers = FramedWrite::new(write, LdapCodec::default());
@@ -150,8 +153,9 @@ async fn session(stream: TcpStream, peer: SocketAddr, state: Shared) -> std::io:
             ServerOps::Unbind(_) => return Ok(()),
         };
         for message in answer {
-            answers.send(message).await?;
+            answers.feed(message).await?;
         }
+        answers.flush().await?;
     }
 }
 
