@@ -5,7 +5,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -176,29 +175,7 @@ fn in_process(args: &Args) -> anyhow::Result<Vec<String>> {
 }
 
 fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        Command::new("wrk").arg("--version").output().is_ok(),
-        "wrk is not installed: apt-get install wrk"
-    );
-    let base = format!("http://127.0.0.1:{}", args.port);
-    eprintln!(
-        "starting {} with {} demo contacts",
-        args.server.display(),
-        args.contacts
-    );
-    let _server = service::start(
-        &args.server,
-        &[
-            "serve",
-            "--demo",
-            "--demo-size",
-            &args.contacts.to_string(),
-            "--listen",
-            &format!("127.0.0.1:{}", args.port),
-        ],
-    )?;
-    let agent = ureq::Agent::new_with_defaults();
-    service::wait_for(&agent, &format!("{base}/healthz"), Duration::from_secs(600))?;
+    let _server = service::start_demo(&args.server, args.contacts, args.port)?;
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
@@ -209,7 +186,7 @@ fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
     );
     println!("| protocol | lookups/s | p50 | p99 | non-2xx |");
     println!("|---|---:|---:|---:|---:|");
-    let encoded: Vec<String> = queries.iter().map(|q| percent_encode(q)).collect();
+    let encoded: Vec<String> = queries.iter().map(|q| service::percent_encode(q)).collect();
     for (label, method, paths, body) in [
         (
             "AudioCodes `GET /callerid/v1/audiocodes/{number}`",
@@ -241,29 +218,16 @@ fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
     ] {
         let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
         write_script(script.as_file(), method, &paths, body, &auth)?;
-        let out = Command::new("wrk")
-            .args(["-t", "1", "-c", &args.connections.to_string()])
-            .args(["-d", &format!("{}s", args.seconds), "--latency", "-s"])
-            .arg(script.path())
-            .arg(format!("http://{REST}"))
-            .output()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let field = |prefix: &str| {
-            text.lines()
-                .find(|l| l.trim_start().starts_with(prefix))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-                .unwrap_or_else(|| "?".into())
-        };
-        let non_2xx = text
-            .lines()
-            .find(|l| l.contains("Non-2xx"))
-            .and_then(|l| l.rsplit(':').next())
-            .map_or_else(|| "0".into(), |n| n.trim().to_owned());
+        let w = service::wrk(
+            script.path(),
+            &format!("http://{REST}"),
+            1,
+            args.connections,
+            args.seconds,
+        )?;
         println!(
-            "| {label} | {} | {} | {} | {non_2xx} |",
-            field("Requests/sec:"),
-            field("50%"),
-            field("99%")
+            "| {label} | {} | {} | {} | {} |",
+            w.per_second, w.p50, w.p99, w.non_2xx
         );
     }
     let (per_second, result) = ldap_load(queries, args.connections as usize, args.seconds)?;
@@ -329,17 +293,6 @@ fn ldap_load(
             ClassResult::new(crate::queries::Class::NumberAnyForm, all, true, None),
         ))
     })
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Each wrk connection cycles through the requests from its own offset.

@@ -7,8 +7,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
 
 use crate::{queries, service};
 
@@ -37,29 +35,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        Command::new("wrk").arg("--version").output().is_ok(),
-        "wrk is not installed: apt-get install wrk"
-    );
     let base = format!("http://127.0.0.1:{}", args.port);
-    eprintln!(
-        "starting {} with {} demo contacts",
-        args.server.display(),
-        args.contacts
-    );
-    let _server = service::start(
-        &args.server,
-        &[
-            "serve",
-            "--demo",
-            "--demo-size",
-            &args.contacts.to_string(),
-            "--listen",
-            &format!("127.0.0.1:{}", args.port),
-        ],
-    )?;
+    let _server = service::start_demo(&args.server, args.contacts, args.port)?;
     let agent = ureq::Agent::new_with_defaults();
-    service::wait_for(&agent, &format!("{base}/healthz"), Duration::from_secs(300))?;
     eprintln!("issuing {} user tokens", args.users);
     let tokens: Vec<String> = (0..args.users)
         .map(|i| service::demo_token(&agent, &base, i))
@@ -67,7 +45,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let log = queries::generate(args.contacts, 42, 100);
     let paths: Vec<String> = log
         .iter()
-        .map(|q| format!("/api/v1/search?q={}&limit=25", percent_encode(&q.text)))
+        .map(|q| {
+            format!(
+                "/api/v1/search?q={}&limit=25",
+                service::percent_encode(&q.text)
+            )
+        })
         .collect();
     let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
     write_script(script.as_file(), &paths, &tokens, args.compressed)?;
@@ -77,42 +60,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.connections,
         paths.len()
     );
-    let out = Command::new("wrk")
-        .args([
-            "-t",
-            &args.threads.to_string(),
-            "-c",
-            &args.connections.to_string(),
-        ])
-        .args(["-d", &format!("{}s", args.seconds), "--latency", "-s"])
-        .arg(script.path())
-        .arg(&base)
-        .output()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    eprintln!("{text}");
-    let field = |prefix: &str| {
-        text.lines()
-            .find(|l| l.trim_start().starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-            .unwrap_or_else(|| "0".into())
-    };
-    let requests: u64 = text
-        .lines()
-        .find(|l| l.contains(" requests in "))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    let non_2xx = text
-        .lines()
-        .find(|l| l.contains("Non-2xx"))
-        .and_then(|l| l.rsplit(':').next())
-        .map(|n| n.trim().to_owned())
-        .unwrap_or_else(|| "0".into());
-    let socket_errors = text
-        .lines()
-        .find(|l| l.contains("Socket errors"))
-        .map(|l| l.trim().to_owned())
-        .unwrap_or_else(|| "none".into());
+    let w = service::wrk(
+        script.path(),
+        &base,
+        args.threads,
+        args.connections,
+        args.seconds,
+    )?;
     println!(
         "| contacts | connections | seconds | requests | requests/s | p50 | p90 | p99 | non-2xx | socket errors | compressed |"
     );
@@ -122,27 +76,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.contacts,
         args.connections,
         args.seconds,
-        requests,
-        field("Requests/sec:"),
-        field("50%"),
-        field("90%"),
-        field("99%"),
-        non_2xx,
-        socket_errors,
+        w.requests,
+        w.per_second,
+        w.p50,
+        w.p90,
+        w.p99,
+        w.non_2xx,
+        w.socket_errors,
         if args.compressed { "gzip/br" } else { "no" },
     );
     Ok(())
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Each wrk connection walks the query log from its own offset, each request with the

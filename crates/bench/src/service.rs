@@ -46,3 +46,96 @@ pub fn demo_token(agent: &ureq::Agent, base: &str, i: usize) -> anyhow::Result<S
         .read_json()?;
     Ok(reply["token"].as_str().unwrap_or_default().to_owned())
 }
+
+/// Starts `kontakt serve --demo` with `contacts` generated contacts on `port`, and waits
+/// until it answers (a million contacts take a while to build).
+pub fn start_demo(binary: &Path, contacts: usize, port: u16) -> anyhow::Result<Running> {
+    anyhow::ensure!(
+        Command::new("wrk").arg("--version").output().is_ok(),
+        "wrk is not installed: apt-get install wrk"
+    );
+    eprintln!(
+        "starting {} with {contacts} demo contacts",
+        binary.display()
+    );
+    let server = start(
+        binary,
+        &[
+            "serve",
+            "--demo",
+            "--demo-size",
+            &contacts.to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ],
+    )?;
+    let agent = ureq::Agent::new_with_defaults();
+    wait_for(
+        &agent,
+        &format!("http://127.0.0.1:{port}/healthz"),
+        Duration::from_secs(600),
+    )?;
+    Ok(server)
+}
+
+/// What one wrk run measured, as wrk prints it.
+pub struct Wrk {
+    pub requests: u64,
+    pub per_second: String,
+    pub p50: String,
+    pub p90: String,
+    pub p99: String,
+    pub non_2xx: String,
+    pub socket_errors: String,
+}
+
+/// Runs wrk with `script` against `url` and reads what it printed.
+pub fn wrk(
+    script: &Path,
+    url: &str,
+    threads: u32,
+    connections: u32,
+    seconds: u64,
+) -> anyhow::Result<Wrk> {
+    let out = Command::new("wrk")
+        .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
+        .args(["-d", &format!("{seconds}s"), "--latency", "-s"])
+        .arg(script)
+        .arg(url)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    let line = |needle: &str| text.lines().find(|l| l.contains(needle));
+    let field = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_else(|| "0".into())
+    };
+    Ok(Wrk {
+        requests: line(" requests in ")
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        per_second: field("Requests/sec:"),
+        p50: field("50%"),
+        p90: field("90%"),
+        p99: field("99%"),
+        non_2xx: line("Non-2xx")
+            .and_then(|l| l.rsplit(':').next())
+            .map_or_else(|| "0".into(), |n| n.trim().to_owned()),
+        socket_errors: line("Socket errors").map_or_else(|| "none".into(), |l| l.trim().to_owned()),
+    })
+}
+
+/// `s` for a URL path or query: unreserved characters as they are, every other byte escaped.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
