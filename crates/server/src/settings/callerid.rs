@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{ConfigError, read_secret};
+use super::{ConfigError, secret};
 use kontakt_directory::check::{Problems, valid_env_name};
 
 /// Caller ID for phone systems (SBCs): a listener of its own, off unless this is set.
@@ -189,12 +189,9 @@ impl CallerIdSection {
     pub fn resolve(&self, first_tenant: &str) -> Result<CallerIdSettings, ConfigError> {
         let mut clients = Vec::new();
         for c in &self.clients {
-            let password = match (&c.password_file, &c.password_env) {
-                (Some(path), _) => read_secret(path)?,
-                (None, Some(var)) => std::env::var(var)
-                    .map_err(|_| ConfigError::Env("callerid.clients.password_env"))?,
-                (None, None) => return Err(ConfigError::Env("callerid.clients.password_env")),
-            };
+            let key = "callerid.clients.password_env";
+            let password =
+                secret(&c.password_file, &c.password_env, key)?.ok_or(ConfigError::Env(key))?;
             clients.push(CallerIdClient {
                 user: c.user.clone(),
                 password,
