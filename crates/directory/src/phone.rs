@@ -132,17 +132,45 @@ impl PhoneNormalizer {
         let international = first_digit == '+' || digits_of(raw).starts_with("00");
         let national =
             !self.trunk_prefix.is_empty() && digits_of(raw).starts_with(&self.trunk_prefix);
-        let text = match (&self.area_code, international || national) {
-            // A local number: written without trunk prefix and area code.
-            (Some(area), false) => format!("{}{area} {raw}", self.trunk_prefix),
-            _ => raw.to_owned(),
+        // Written internationally, the number names its own country: parsed without the
+        // tenant's, whose national prefix libphonenumber would otherwise strip from it
+        // (`+39 06…` lost Italy's leading zero, `+1 00000001` digits). `00` is the
+        // international prefix of every country this product serves.
+        let number = if international {
+            phonenumber::parse(None, &format!("+{}", after_international_prefix(raw))).ok()?
+        } else {
+            let text = match &self.area_code {
+                // A local number: written without trunk prefix and area code.
+                Some(area) if !national => format!("{}{area} {raw}", self.trunk_prefix),
+                _ => raw.to_owned(),
+            };
+            phonenumber::parse(Some(self.country), &text).ok()?
         };
-        let number = phonenumber::parse(Some(self.country), &text).ok()?;
         let mut e164 = number.format().mode(phonenumber::Mode::E164).to_string();
         // PBX extensions (`ext 12`, `x12`) are dialled directly after the number in the
         // countries this product serves (DE, AT, CH, UK direct dial-in).
         if let Some(ext) = number.extension() {
             e164.push_str(ext.as_ref());
+        }
+        // libphonenumber drops what it takes for a trunk prefix (`+39 06…`'s zero when parsed
+        // as German, the `0` of `+86 011000`), and an appended extension may make a number
+        // it would not accept (`+86 11#000`). Unless the digits came through as written, the
+        // result must read back as itself, or the index would hold a number no search finds.
+        // Few numbers need it, so the second parse (2.3 µs) costs little.
+        let rewritten = number.extension().is_some()
+            || if international {
+                digits_of(after_international_prefix(raw)) != e164[1..]
+            } else {
+                number.national().zeros() > 0
+            };
+        if rewritten
+            && phonenumber::parse(None, &e164)
+                .ok()
+                .map(|again| again.format().mode(phonenumber::Mode::E164).to_string())
+                .as_deref()
+                != Some(e164.as_str())
+        {
+            return None;
         }
         within_e164(e164)
     }
@@ -322,6 +350,24 @@ fn within_e164(e164: String) -> Option<String> {
     (e164.starts_with('+') && (MIN_E164_DIGITS..=MAX_E164_DIGITS).contains(&digits)).then_some(e164)
 }
 
+/// What follows the `+` or `00` that starts an international number.
+fn after_international_prefix(raw: &str) -> &str {
+    let mut zeros = 0;
+    for (at, c) in raw.char_indices() {
+        match c {
+            '+' => return &raw[at + 1..],
+            '0' => {
+                zeros += 1;
+                if zeros == 2 {
+                    return &raw[at + 1..];
+                }
+            }
+            _ => {}
+        }
+    }
+    raw
+}
+
 /// `-78`, `- 78` or `78`: an extension of the company's own number.
 fn bare_extension(raw: &str) -> Option<String> {
     let rest = raw.strip_prefix('-').unwrap_or(raw).trim();
@@ -418,6 +464,30 @@ pub fn digits_of(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_international_prefix_without_a_country_code_is_no_number() {
+        let n = munich();
+        assert_eq!(n.normalize("0000001"), None);
+        assert_eq!(n.normalize("+0 89 123"), None);
+        assert_eq!(n.normalize("+310000001"), None);
+        assert_eq!(
+            n.normalize("+39 06 1234 5678").as_deref(),
+            Some("+390612345678")
+        );
+        assert_eq!(
+            n.normalize("0039 06 1234 5678").as_deref(),
+            Some("+390612345678")
+        );
+        assert_eq!(
+            n.normalize("0049 89 1234567").as_deref(),
+            Some("+49891234567")
+        );
+        assert_eq!(
+            n.normalize("+49 (0)89 1234567").as_deref(),
+            Some("+49891234567")
+        );
+    }
 
     #[test]
     fn every_written_form_of_one_number_is_the_same_e164() {
