@@ -137,7 +137,7 @@ impl PhoneNormalizer {
         // (`+39 06…` lost Italy's leading zero, `+1 00000001` digits). `00` is the
         // international prefix of every country this product serves.
         let number = if international {
-            phonenumber::parse(None, &format!("+{}", after_international_prefix(raw))).ok()?
+            phonenumber::parse(None, format!("+{}", after_international_prefix(raw))).ok()?
         } else {
             let text = match &self.area_code {
                 // A local number: written without trunk prefix and area code.
