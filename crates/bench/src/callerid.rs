@@ -176,6 +176,9 @@ fn in_process(args: &Args) -> anyhow::Result<Vec<String>> {
 
 fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
     let _server = service::start_demo(&args.server, args.contacts, args.port)?;
+    let base = format!("http://127.0.0.1:{}", args.port);
+    let tenant = crate::relay::demo_tenant(&ureq::Agent::new_with_defaults(), &base)?;
+    let rest = format!("http://{REST}");
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
@@ -187,9 +190,10 @@ fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
     println!("| protocol | lookups/s | p50 | p99 | non-2xx |");
     println!("|---|---:|---:|---:|---:|");
     let encoded: Vec<String> = queries.iter().map(|q| service::percent_encode(q)).collect();
-    for (label, method, paths, body) in [
+    for (label, url, method, paths, body) in [
         (
             "AudioCodes `GET /callerid/v1/audiocodes/{number}`",
+            &rest,
             "GET",
             encoded
                 .iter()
@@ -199,6 +203,7 @@ fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
         ),
         (
             "generic `GET /callerid/v1/lookup?number=`",
+            &rest,
             "GET",
             encoded
                 .iter()
@@ -207,7 +212,18 @@ fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
             false,
         ),
         (
+            "generic through the cloud's route `GET /callerid/v1/tenants/{tenant}/lookup?number=` (relayed to the directory in the process)",
+            &base,
+            "GET",
+            encoded
+                .iter()
+                .map(|q| format!("/callerid/v1/tenants/{tenant}/lookup?number={q}"))
+                .collect(),
+            false,
+        ),
+        (
             "anynode `POST /callerid/v1/anynode`",
+            &rest,
             "POST",
             queries
                 .iter()
@@ -218,13 +234,7 @@ fn against_the_server(args: &Args, queries: &[String]) -> anyhow::Result<()> {
     ] {
         let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
         write_script(script.as_file(), method, &paths, body, &auth)?;
-        let w = service::wrk(
-            script.path(),
-            &format!("http://{REST}"),
-            1,
-            args.connections,
-            args.seconds,
-        )?;
+        let w = service::wrk(script.path(), url, 1, args.connections, args.seconds)?;
         println!(
             "| {label} | {} | {} | {} | {} |",
             w.per_second, w.p50, w.p99, w.non_2xx

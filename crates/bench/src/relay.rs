@@ -229,6 +229,11 @@ fn requests<'a>(
     Ok(all)
 }
 
+/// The demo tenant's id, as a demo token names it.
+pub fn demo_tenant(agent: &ureq::Agent, base: &str) -> anyhow::Result<String> {
+    tenant_of(&demo_token(agent, base, 0)?)
+}
+
 /// The `tid` a token names (the tab reads it the same way, unchecked).
 fn tenant_of(token: &str) -> anyhow::Result<String> {
     let payload = token.split('.').nth(1).unwrap_or_default();
@@ -242,7 +247,7 @@ fn target(agent: &ureq::Agent, base: &str, users: usize) -> anyhow::Result<Targe
     // A million demo contacts take minutes to generate.
     let limit = Duration::from_secs(600);
     wait_for(agent, &format!("{base}/healthz"), limit)?;
-    let tenant = tenant_of(&demo_token(agent, base, 0)?)?;
+    let tenant = demo_tenant(agent, base)?;
     wait_for(
         agent,
         &format!("{base}/api/v1/tenants/{tenant}/directory-key"),

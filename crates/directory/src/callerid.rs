@@ -101,7 +101,7 @@ fn uri_user(text: &str) -> &str {
 }
 
 /// Who a number belongs to, as an SBC shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Caller {
     /// What the phone shows: the person's name, or the company's for its switchboard.
     pub display_name: String,

@@ -132,34 +132,38 @@ impl PhoneNormalizer {
         let international = first_digit == '+' || digits_of(raw).starts_with("00");
         let national =
             !self.trunk_prefix.is_empty() && digits_of(raw).starts_with(&self.trunk_prefix);
-        // Written internationally, the number names its own country: parsed without the
-        // tenant's, whose national prefix libphonenumber would otherwise strip from it
-        // (`+39 06…` lost Italy's leading zero, `+1 00000001` digits). `00` is the
-        // international prefix of every country this product serves.
-        let number = if international {
-            phonenumber::parse(None, format!("+{}", after_international_prefix(raw))).ok()?
+        let (number, e164) = if international {
+            // Parsed with the tenant's country as the default, libphonenumber is fast (+44
+            // and +1, shared by several regions, take 5× longer without one) but drops a
+            // leading zero that belongs to the number (`+39 06…`, Italy): when digits went
+            // missing, the number is parsed again as naming its own country only.
+            let text = format!("+{}", after_international_prefix(raw));
+            let number = phonenumber::parse(Some(self.country), &text).ok()?;
+            let e164 = e164_of(&number);
+            if as_written(raw, &e164) {
+                (number, e164)
+            } else {
+                let number = phonenumber::parse(None, &text).ok()?;
+                let e164 = e164_of(&number);
+                (number, e164)
+            }
         } else {
             let text = match &self.area_code {
                 // A local number: written without trunk prefix and area code.
                 Some(area) if !national => format!("{}{area} {raw}", self.trunk_prefix),
                 _ => raw.to_owned(),
             };
-            phonenumber::parse(Some(self.country), &text).ok()?
+            let number = phonenumber::parse(Some(self.country), &text).ok()?;
+            let e164 = e164_of(&number);
+            (number, e164)
         };
-        let mut e164 = number.format().mode(phonenumber::Mode::E164).to_string();
-        // PBX extensions (`ext 12`, `x12`) are dialled directly after the number in the
-        // countries this product serves (DE, AT, CH, UK direct dial-in).
-        if let Some(ext) = number.extension() {
-            e164.push_str(ext.as_ref());
-        }
-        // libphonenumber drops what it takes for a trunk prefix (`+39 06…`'s zero when parsed
-        // as German, the `0` of `+86 011000`), and an appended extension may make a number
-        // it would not accept (`+86 11#000`). Unless the digits came through as written, the
-        // result must read back as itself, or the index would hold a number no search finds.
-        // Few numbers need it, so the second parse (2.3 µs) costs little.
+        // What libphonenumber rewrote (the `0` of `+86 011000` taken for a trunk prefix) or
+        // appended an extension to (`+86 11#000` → a number it would not accept) must read
+        // back as itself, or the index would hold a number no search finds. Few numbers
+        // need the second parse.
         let rewritten = number.extension().is_some()
             || if international {
-                digits_of(after_international_prefix(raw)) != e164[1..]
+                !as_written(raw, &e164)
             } else {
                 number.national().zeros() > 0
             };
@@ -348,6 +352,22 @@ impl Layout {
 fn within_e164(e164: String) -> Option<String> {
     let digits = e164.len() - 1;
     (e164.starts_with('+') && (MIN_E164_DIGITS..=MAX_E164_DIGITS).contains(&digits)).then_some(e164)
+}
+
+/// E.164, with a PBX extension (`ext 12`, `x12`) dialled directly after the number as in
+/// the countries this product serves (DE, AT, CH, UK direct dial-in).
+fn e164_of(number: &phonenumber::PhoneNumber) -> String {
+    let mut e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    if let Some(ext) = number.extension() {
+        e164.push_str(ext.as_ref());
+    }
+    e164
+}
+
+/// Whether `e164` has the digits of `raw`, an international number, as written
+/// (`+49 (0)89…`, the usual German way, drops its `(0)`).
+fn as_written(raw: &str, e164: &str) -> bool {
+    digits_of(&after_international_prefix(raw).replacen("(0)", "", 1)) == e164[1..]
 }
 
 /// What follows the `+` or `00` that starts an international number.

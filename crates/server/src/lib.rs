@@ -90,6 +90,7 @@ pub fn app(state: SharedState) -> Router {
     api.merge(routes::operations())
         .merge(admin)
         .merge(routes::links(&state))
+        .merge(callerid::relayed::router(&state))
         .merge(pages)
         .merge(tab)
         .layer(middleware::from_fn_with_state(
@@ -121,16 +122,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let state = AppState::open(&settings, addr).await?;
     let mut callerid = CallerIdAddrs::default();
     if let Some(c) = &settings.callerid {
-        let directories = state
-            .local
-            .iter()
-            .map(|(tenant, d)| (tenant.clone(), Arc::clone(&d.catalog)))
-            .collect();
         let counters = (
             state.metrics.callerid_lookups.clone(),
             state.metrics.callerid_hits.clone(),
         );
-        callerid = start_callerid(c, directories, counters, settings.demo).await?;
+        callerid = start_callerid(c, state.local.values(), counters, settings.demo).await?;
     }
     let app = app(state.clone());
     let handle = tokio::spawn(async move {
@@ -186,9 +182,8 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
     };
     let directory = onprem::Directory::open(tenant, &services).await?;
     if let Some(callerid) = &settings.callerid {
-        let directories = [(directory.tenant.clone(), Arc::clone(&directory.catalog))].into();
         // A directory has no /metrics: the counts stay in the process.
-        start_callerid(callerid, directories, Default::default(), settings.demo).await?;
+        start_callerid(callerid, [&directory], Default::default(), settings.demo).await?;
     }
     let status = Arc::new(Mutex::new(onprem::status::LinkStatus::new(&link.cloud)));
     onprem::status::spawn_writer(
@@ -204,21 +199,20 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
     })
 }
 
-/// Caller ID's own listeners (REST, and LDAP when configured). In demo mode a taken port
-/// is not fatal (several demos on one machine): that listener is then off, and the log
-/// says so. Returns the REST and LDAP addresses listened on.
-async fn start_callerid(
+/// Caller ID for `directories`: its own listeners (REST, and LDAP when configured), and
+/// the lookups the cloud relays. In demo mode a taken port is not fatal (several demos on
+/// one machine): that listener is then off, and the log says so. Returns the REST and LDAP
+/// addresses listened on.
+async fn start_callerid<'a>(
     settings: &settings::CallerIdSettings,
-    directories: std::collections::HashMap<
-        String,
-        Arc<kontakt_directory::catalog::TenantDirectory>,
-    >,
+    directories: impl IntoIterator<Item = &'a Arc<onprem::Directory>>,
     counters: (
         prometheus_client::metrics::counter::Counter,
         prometheus_client::metrics::counter::Counter,
     ),
     demo: bool,
 ) -> anyhow::Result<CallerIdAddrs> {
+    let directories: Vec<&Arc<onprem::Directory>> = directories.into_iter().collect();
     let bind = |addr: SocketAddr, what: &'static str| async move {
         match TcpListener::bind(addr).await {
             Ok(listener) => Ok(Some(listener)),
@@ -231,9 +225,18 @@ async fn start_callerid(
             )),
         }
     };
-    let state = callerid::CallerId::new(settings, directories, counters);
+    let catalogs = directories
+        .iter()
+        .map(|d| (d.tenant.clone(), Arc::clone(&d.catalog)))
+        .collect();
+    let state = callerid::CallerId::new(settings, catalogs, counters);
+    for directory in &directories {
+        directory.take_caller_lookups(Arc::clone(&state));
+    }
     let mut addrs = CallerIdAddrs::default();
-    if let Some(listener) = bind(settings.listen, "HTTP").await? {
+    if let Some(rest) = settings.listen
+        && let Some(listener) = bind(rest, "HTTP").await?
+    {
         addrs.rest = Some(listener.local_addr()?);
         tokio::spawn(callerid::serve(listener, Arc::clone(&state)));
     }
@@ -246,8 +249,9 @@ async fn start_callerid(
     tracing::info!(
         http = ?addrs.rest,
         ldap = ?addrs.ldap,
+        through_cloud = settings.relay,
         clients = settings.clients.len(),
-        "caller ID listening (anynode, AudioCodes, generic JSON; LDAP)"
+        "caller ID on (anynode, AudioCodes, generic JSON; LDAP)"
     );
     Ok(addrs)
 }

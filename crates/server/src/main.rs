@@ -299,6 +299,13 @@ fn serve(
         if demo {
             println!("\n  Kontakt demo:           {url}");
             println!("  Inside a Teams host:    {url}dev/teams");
+            if role == Role::Serve
+                && let Some(tenant) = running.state.local.keys().next()
+            {
+                println!(
+                    "  Caller ID via the cloud: {url}callerid/v1/tenants/{tenant}/lookup?number=%2B4989… (the same user and password)"
+                );
+            }
             if role == Role::Cloud {
                 println!(
                     "  Its directory:          kontakt directory --demo --cloud {}",

@@ -288,6 +288,19 @@ tenant = "99999999-9999-9999-9999-999999999999"
         on_cloud[0].contains("caller ID runs where the contacts are"),
         "{on_cloud:?}"
     );
+    let nowhere = problems(
+        "[callerid]\n[[callerid.clients]]\nuser = \"sbc\"\npassword_env = \"SBC\"",
+        Role::Directory,
+    );
+    assert!(
+        nowhere[0].contains("callerid.listen: missing") && nowhere[0].contains("relay = true"),
+        "{nowhere:?}"
+    );
+    let relay_only = problems(
+        "[callerid]\nrelay = true\n[[callerid.clients]]\nuser = \"sbc\"\npassword_env = \"SBC\"",
+        Role::Directory,
+    );
+    assert!(relay_only.is_empty(), "{relay_only:?}");
     let no_clients = problems("[callerid]\nlisten = \"0.0.0.0:8081\"", Role::Serve);
     assert!(
         no_clients[0].contains("callerid.clients: missing"),

@@ -726,3 +726,140 @@ async fn a_rotated_key_is_followed_by_open_tabs_and_their_tickets_still_hold() {
     fresh.ticket = tab.ticket.clone();
     assert_eq!(names(&fresh.search("Berg").await), ["Anna Berg"]);
 }
+
+/// A phone system outside the network asks the cloud; the directory that takes lookups
+/// through the cloud checks its credentials and answers, one that does not refuses, and
+/// without a linked directory a call is never held up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_id_through_the_cloud_only_for_a_directory_that_takes_it() {
+    let s = setup().await;
+    let password = s.a.root.path().join("sbc-password");
+    std::fs::write(&password, "Tr0ub4dor&3\n").unwrap();
+    let callerid = format!(
+        "\n[callerid]\nrelay = true\n[[callerid.clients]]\nuser = \"sbc-extern\"\npassword_file = {:?}\n",
+        password.display().to_string()
+    );
+    let text = s.a.config(&s.jwks, &s.base, TENANT_A) + &callerid;
+    let directory = kontakt_server::start_directory(settings(&text, Role::Directory))
+        .await
+        .unwrap();
+    eventually("A links", SOON, || linked(&s.base, TENANT_A)).await;
+    let _b = s.linked_directory(&s.b, TENANT_B).await;
+
+    let http = reqwest::Client::new();
+    let at = |tenant: &str, rest: &str| format!("{}/callerid/v1/tenants/{tenant}/{rest}", s.base);
+    let lookup = |tenant: &str, number: &str, password: &str| {
+        http.get(at(tenant, "lookup"))
+            .query(&[("number", number)])
+            .basic_auth("sbc-extern", Some(password))
+            .send()
+    };
+    let found = lookup(TENANT_A, "+49 89 2222222", "Tr0ub4dor&3")
+        .await
+        .unwrap();
+    let status = found.status();
+    let found: serde_json::Value = found.json().await.unwrap();
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["display_name"], "Anna Berg", "{found}");
+    assert_eq!(found["matched_number"], "+49892222222");
+    // Every REST protocol, with the shapes phone systems send.
+    let audiocodes = http
+        .get(at(TENANT_A, "audiocodes/%2B49891111111"))
+        .basic_auth("sbc-extern", Some("Tr0ub4dor&3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audiocodes.status(), 200);
+    assert_eq!(
+        audiocodes.text().await.unwrap(),
+        "Jürgen Müller · Alpha GmbH"
+    );
+    let anynode = |tenant: &str| {
+        http.post(at(tenant, "anynode"))
+            .basic_auth("sbc-extern", Some("Tr0ub4dor&3"))
+            .json(&serde_json::json!({"sourceAddress": {"dialString": "tel:0892222222"}}))
+            .send()
+    };
+    let named: serde_json::Value = anynode(TENANT_A).await.unwrap().json().await.unwrap();
+    assert_eq!(named["routeContinue"], true);
+    assert_eq!(
+        named["sourceAddress"]["displayName"],
+        "Anna Berg · Alpha GmbH"
+    );
+    assert_eq!(
+        lookup(TENANT_A, "+49 89 9999999", "Tr0ub4dor&3")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // A number longer than any (anynode's body is limited anyway) is nobody's, and
+    // the link it could have overfilled stays up.
+    let long = http
+        .get(at(TENANT_A, &format!("audiocodes/{}", "1".repeat(60_000))))
+        .basic_auth("sbc-extern", Some("Tr0ub4dor&3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(long.status(), 404);
+    let long_password = lookup(TENANT_A, "+49 89 2222222", &"x".repeat(60_000))
+        .await
+        .unwrap();
+    assert_eq!(long_password.status(), 401);
+    assert_eq!(
+        lookup(TENANT_A, "+49 89 2222222", "Tr0ub4dor&3")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Refusals: a wrong password (checked by the directory), a directory without caller
+    // ID through the cloud, a tenant the cloud does not serve, a route that is not there.
+    let wrong = lookup(TENANT_A, "+49 89 2222222", "wrong").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().contains_key("www-authenticate"));
+    let not_taken = lookup(TENANT_B, "+49 30 3333333", "Tr0ub4dor&3")
+        .await
+        .unwrap();
+    assert_eq!(not_taken.status(), 403);
+    assert!(
+        not_taken.text().await.unwrap().contains("relay = true"),
+        "the refusal says how to switch it on"
+    );
+    let stranger = "99999999-9999-9999-9999-999999999999";
+    assert_eq!(
+        lookup(stranger, "+49 89 2222222", "Tr0ub4dor&3")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let unknown = http.get(at(TENANT_A, "nothing-here")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    // The directory gone: anynode lets the call ring without a name, the others say so.
+    directory.link.abort();
+    eventually("the cloud notices", SOON, || async {
+        !linked(&s.base, TENANT_A).await
+    })
+    .await;
+    let unnamed: serde_json::Value = anynode(TENANT_A).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        unnamed,
+        serde_json::json!({"routeContinue": true, "sourceAddress": {"dialString": "tel:0892222222"}})
+    );
+    let offline = lookup(TENANT_A, "+49 89 2222222", "Tr0ub4dor&3")
+        .await
+        .unwrap();
+    assert_eq!(offline.status(), 503);
+    assert_eq!(
+        offline.json::<serde_json::Value>().await.unwrap()["code"],
+        "directory_offline"
+    );
+}

@@ -2,7 +2,9 @@
 //! run as their own processes, with a tap on the link and on the cloud's HTTP traffic. After
 //! a session of signing in, searching and opening contacts, neither tap — nor the cloud's
 //! log at debug level, nor any file it wrote (its registry) — holds a query, a name, an e-mail address or a
-//! number of the contacts returned, nor the user's token or who the user is.
+//! number of the contacts returned, nor the user's token or who the user is. Caller ID
+//! through the cloud cannot be sealed (the phone system speaks plain HTTPS), but what it
+//! asked and was told is in no log and no file either.
 
 mod common;
 
@@ -95,9 +97,15 @@ async fn the_cloud_relays_a_session_without_seeing_a_query_a_contact_or_a_user()
     let http_tap = Tap::start(cloud_addr).await;
     let directory = DirectoryFiles::new(CSV_A, credential);
     let directory_config_path = root.path().join("directory.toml");
+    let sbc_password = directory.root.path().join("sbc-password");
+    std::fs::write(&sbc_password, "Sbc-Secret-9").unwrap();
     std::fs::write(
         &directory_config_path,
-        directory.config(&jwks, &link_tap.url(), TENANT_A),
+        directory.config(&jwks, &link_tap.url(), TENANT_A)
+            + &format!(
+                "\n[callerid]\nrelay = true\n[[callerid.clients]]\nuser = \"sbc\"\npassword_file = {:?}\n",
+                sbc_password.display().to_string()
+            ),
     )
     .unwrap();
     let directory_log = root.path().join("directory.log");
@@ -174,7 +182,7 @@ async fn the_cloud_relays_a_session_without_seeing_a_query_a_contact_or_a_user()
         link.len()
     );
     // ...and none of it in a form anyone on the way, the cloud included, can read.
-    let secrets: Vec<String> = secrets.into_iter().filter(|s| recognisable(s)).collect();
+    let mut secrets: Vec<String> = secrets.into_iter().filter(|s| recognisable(s)).collect();
     assert!(secrets.len() > 20, "{secrets:?}");
     for secret in &secrets {
         for (name, seen) in [("the cloud's HTTP traffic", &http), ("the link", &link)] {
@@ -186,6 +194,26 @@ async fn the_cloud_relays_a_session_without_seeing_a_query_a_contact_or_a_user()
         }
     }
 
+    // Caller ID through the cloud, for a known number (Anna Berg's) and an unknown one:
+    // the number and name pass through, and must stay in no log and no file.
+    let http = reqwest::Client::new();
+    for (number, status) in [("+49892222222", 200), ("+49307777777", 404)] {
+        let answer = http
+            .get(format!(
+                "{base}/callerid/v1/tenants/{TENANT_A}/audiocodes/{}",
+                number.replace('+', "%2B")
+            ))
+            .basic_auth("sbc", Some("Sbc-Secret-9"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "{number}");
+        if status == 200 {
+            assert_eq!(answer.text().await.unwrap(), "Anna Berg · Alpha GmbH");
+        }
+    }
+    secrets.extend(["+49307777777", "7777777", "Sbc-Secret-9"].map(String::from));
+
     // The cloud stops as a service manager stops it; then its log and files are read.
     Command::new("kill")
         .args(["-TERM", &cloud.0.id().to_string()])
@@ -194,7 +222,9 @@ async fn the_cloud_relays_a_session_without_seeing_a_query_a_contact_or_a_user()
     assert!(cloud.0.wait().unwrap().success(), "graceful shutdown");
     let log = std::fs::read_to_string(&cloud_log).unwrap();
     assert!(
-        log.contains("directory linked") && log.contains("route=/api/v1/tenants/{tenant}/sealed"),
+        log.contains("directory linked")
+            && log.contains("route=/api/v1/tenants/{tenant}/sealed")
+            && log.contains("route=/callerid/v1/tenants/{tenant}/audiocodes/{number}"),
         "the cloud logs its work:\n{log}"
     );
     for secret in &secrets {
@@ -236,7 +266,10 @@ async fn the_cloud_relays_a_session_without_seeing_a_query_a_contact_or_a_user()
     // The directory, at debug level, does not log what was asked either.
     let log = std::fs::read_to_string(&directory_log).unwrap();
     assert!(log.contains("linked to the cloud"), "{log}");
-    for q in QUERIES {
+    for q in QUERIES
+        .iter()
+        .chain(&["+49892222222", "2222222", "7777777", "Sbc-Secret-9"])
+    {
         assert!(
             !log.to_lowercase().contains(&q.to_lowercase()),
             "the directory's log holds {q:?}"

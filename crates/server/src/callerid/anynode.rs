@@ -1,17 +1,17 @@
 //! anynode's REST lookup: `POST /callerid/v1/anynode` with the call's source address; the
 //! answer is always `200` with `routeContinue`, the address as it came plus the name when
-//! one is found — a lookup never blocks a call.
+//! one is found — a lookup never blocks a call (not even when the cloud cannot reach the
+//! tenant's directory).
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use super::{Asker, Shared, refusal, shown};
+use super::{Asker, NoAnswer, refusal, shown};
 use kontakt_api::ProblemCode;
 
 pub(super) async fn lookup(
-    State(state): State<Shared>,
     Extension(asker): Extension<Asker>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -31,10 +31,14 @@ pub(super) async fn lookup(
             .collect(),
         _ => Map::new(),
     };
-    if let Some(Value::String(number)) = address.get("dialString")
-        && let Some(caller) = state.caller(&asker.tenant, number)
-    {
-        address.insert("displayName".into(), Value::String(shown(&caller)));
+    if let Some(Value::String(number)) = address.get("dialString") {
+        match asker.caller(number).await {
+            Ok(Some(caller)) => {
+                address.insert("displayName".into(), Value::String(shown(&caller)));
+            }
+            Ok(None) | Err(NoAnswer::Unavailable(_)) => {}
+            Err(NoAnswer::Refused(response)) => return response,
+        }
     }
     Json(serde_json::json!({
         "routeContinue": true,

@@ -2,20 +2,22 @@
 //! copies the whole body into the caller's display name, so the body is the name alone, as
 //! plain text; nothing found is `404`.
 
-use axum::extract::{Extension, Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Extension, Path};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Asker, Shared, refusal, shown};
+use super::{Asker, NoAnswer, refusal, shown};
 use kontakt_api::ProblemCode;
 
 pub(super) async fn lookup(
-    State(state): State<Shared>,
     Extension(asker): Extension<Asker>,
-    Path(number): Path<String>,
+    Path(path): Path<HashMap<String, String>>,
 ) -> Response {
-    match state.caller(&asker.tenant, &number) {
-        Some(caller) => {
+    let number = path.get("number").map_or("", String::as_str);
+    match asker.caller(number).await {
+        Ok(Some(caller)) => {
             let mut response = shown(&caller).into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -23,6 +25,7 @@ pub(super) async fn lookup(
             );
             response
         }
-        None => refusal(ProblemCode::NotFound, 404, "no contact has this number"),
+        Ok(None) => refusal(ProblemCode::NotFound, 404, "no contact has this number"),
+        Err(NoAnswer::Refused(response) | NoAnswer::Unavailable(response)) => response,
     }
 }

@@ -2,12 +2,12 @@
 //! `GET /callerid/v1/lookup?number=…` → the caller as JSON, or a `404` problem.
 
 use axum::Json;
-use axum::extract::{Extension, RawQuery, State};
+use axum::extract::{Extension, RawQuery};
 use axum::response::{IntoResponse, Response};
 use kontakt_api::{ProblemCode, SourceRef};
 use serde::Serialize;
 
-use super::{Asker, Shared, refusal};
+use super::{Asker, NoAnswer, refusal};
 
 #[derive(Serialize)]
 struct Answer {
@@ -19,7 +19,6 @@ struct Answer {
 }
 
 pub(super) async fn lookup(
-    State(state): State<Shared>,
     Extension(asker): Extension<Asker>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -36,8 +35,8 @@ pub(super) async fn lookup(
             "missing the number: /callerid/v1/lookup?number=%2B4989…",
         );
     };
-    match state.caller(&asker.tenant, number) {
-        Some(c) => Json(Answer {
+    match asker.caller(&spaces_decoded(number)).await {
+        Ok(Some(c)) => Json(Answer {
             display_name: c.display_name,
             company: c.company,
             contact_id: c.contact_id,
@@ -45,6 +44,39 @@ pub(super) async fn lookup(
             matched_number: c.matched_number,
         })
         .into_response(),
-        None => refusal(ProblemCode::NotFound, 404, "no contact has this number"),
+        Ok(None) => refusal(ProblemCode::NotFound, 404, "no contact has this number"),
+        Err(NoAnswer::Refused(response) | NoAnswer::Unavailable(response)) => response,
+    }
+}
+
+/// A form-encoded space (`+`) between digits back to a space; a `+` that starts a number
+/// (`+4989…`, `tel:+4989…`) stays the plus it is.
+fn spaces_decoded(number: &str) -> String {
+    let mut out = String::with_capacity(number.len());
+    let mut previous = None;
+    for c in number.chars() {
+        out.push(
+            if c == '+' && previous.is_some_and(|p: char| p.is_ascii_digit()) {
+                ' '
+            } else {
+                c
+            },
+        );
+        previous = Some(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_plus_between_digits_is_a_space_and_a_leading_one_a_plus() {
+        assert_eq!(
+            super::spaces_decoded("%2B49+89+2222222"),
+            "%2B49 89 2222222"
+        );
+        assert_eq!(super::spaces_decoded("+49+89+2222"), "+49 89 2222");
+        assert_eq!(super::spaces_decoded("tel:+4989"), "tel:+4989");
+        assert_eq!(super::spaces_decoded("089+123"), "089 123");
     }
 }

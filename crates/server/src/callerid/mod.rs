@@ -4,11 +4,15 @@
 //! (an address allow-list, Basic credentials per SBC, a rate per credential) and the
 //! lookup. Calling numbers are personal data: they are never logged, and the metrics
 //! count lookups and hits only. `docs/callerid.md` explains the setup.
+//!
+//! For SBCs outside the customer's network the cloud answers the same REST protocols and
+//! relays each lookup over the tenant's link ([`relayed`]), if the directory takes them.
 
 mod anynode;
 mod audiocodes;
 pub mod ldap;
 mod lookup;
+pub mod relayed;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -28,6 +32,7 @@ use prometheus_client::metrics::counter::Counter;
 use sha2::{Digest, Sha256};
 
 use crate::limiter::RateLimiter;
+use crate::link::{CallerAnswer, CallerAsk};
 use crate::problem::problem;
 use crate::settings::{CallerIdSettings, Network};
 
@@ -43,6 +48,8 @@ pub struct CallerId {
     limiter: Arc<RateLimiter<String>>,
     /// Per process: credentials are kept as salted hashes only.
     salt: [u8; 16],
+    /// Lookups relayed by the cloud are answered (`[callerid] relay`).
+    relay: bool,
     /// Counted on `/metrics` where the process has one (`kontakt serve`).
     pub lookups: Counter,
     pub hits: Counter,
@@ -56,10 +63,41 @@ struct Client {
 
 pub type Shared = Arc<CallerId>;
 
-/// The tenant a request was admitted for.
+/// Who asks, as admitted: each protocol's handler asks it for the caller.
 #[derive(Clone)]
-struct Asker {
-    tenant: String,
+enum Asker {
+    /// Admitted by this listener, for the tenant whose directory answers.
+    Here { callerid: Shared, tenant: String },
+    /// Asked the cloud: the tenant's directory checks the credentials and answers.
+    Relayed {
+        links: Arc<crate::relay::Links>,
+        tenant: String,
+        ask: CallerAsk,
+    },
+}
+
+/// Why there is no answer to give.
+enum NoAnswer {
+    /// Refused (credentials, rate): the phone system's configuration needs fixing.
+    Refused(Response),
+    /// The tenant's directory could not be asked: the call goes on without a name.
+    Unavailable(Response),
+}
+
+impl Asker {
+    /// Who calls from `number`, as sent.
+    async fn caller(&self, number: &str) -> Result<Option<Caller>, NoAnswer> {
+        match self {
+            Asker::Here { callerid, tenant } => Ok(callerid.caller(tenant, number)),
+            Asker::Relayed { links, tenant, ask } => {
+                let ask = CallerAsk {
+                    number: number.to_owned(),
+                    ..ask.clone()
+                };
+                relayed::ask(links, tenant, ask).await
+            }
+        }
+    }
 }
 
 impl CallerId {
@@ -89,6 +127,7 @@ impl CallerId {
             limiter: RateLimiter::new(settings.lookups_per_second, settings.lookups_per_second)
                 .pruned_while_alive(),
             salt,
+            relay: settings.relay,
             lookups: counters.0,
             hits: counters.1,
         })
@@ -113,17 +152,31 @@ impl CallerId {
 
     /// The client whose Basic credentials `headers` carry.
     fn authenticate(&self, headers: &HeaderMap) -> Option<&Client> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let (scheme, encoded) = value.split_once(' ')?;
-        if !scheme.eq_ignore_ascii_case("basic") {
-            return None;
+        let (user, password) = basic_credentials(headers)?;
+        self.check(&user, &password)
+    }
+
+    /// A lookup the cloud relayed for `tenant`: the credentials and rate checked as on the
+    /// listener (the address cannot be: the cloud's is all there is to see).
+    pub fn relayed(&self, tenant: &str, ask: &CallerAsk) -> CallerAnswer {
+        if !self.relay {
+            return CallerAnswer::NotRelayed;
         }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .ok()?;
-        let decoded = String::from_utf8(decoded).ok()?;
-        let (user, password) = decoded.split_once(':')?;
-        self.check(user, password)
+        let Some(client) = self
+            .check(&ask.user, &ask.password)
+            .filter(|c| c.tenant == tenant)
+        else {
+            return CallerAnswer::Unauthorized;
+        };
+        if let Err(wait) = self.limiter.check(client.user.clone()) {
+            return CallerAnswer::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            };
+        }
+        match self.caller(tenant, &ask.number) {
+            Some(caller) => CallerAnswer::Found(caller),
+            None => CallerAnswer::NotFound,
+        }
     }
 
     /// Who calls from `number` for `tenant`; counted, never logged.
@@ -135,6 +188,21 @@ impl CallerId {
         }
         caller
     }
+}
+
+/// The user and password of a Basic `Authorization` header.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
 }
 
 /// User and password hashed together, so one comparison checks both.
@@ -157,12 +225,21 @@ pub fn shown(caller: &Caller) -> String {
     }
 }
 
-/// Every caller ID route, over `state`.
-pub fn router(state: Shared) -> Router {
+/// The REST protocols under `prefix`, for an admission layer to put an [`Asker`] on each
+/// request.
+fn protocols<S: Clone + Send + Sync + 'static>(prefix: &str) -> Router<S> {
     Router::new()
-        .route("/callerid/v1/anynode", post(anynode::lookup))
-        .route("/callerid/v1/audiocodes/{number}", get(audiocodes::lookup))
-        .route("/callerid/v1/lookup", get(lookup::lookup))
+        .route(&format!("{prefix}/anynode"), post(anynode::lookup))
+        .route(
+            &format!("{prefix}/audiocodes/{{number}}"),
+            get(audiocodes::lookup),
+        )
+        .route(&format!("{prefix}/lookup"), get(lookup::lookup))
+}
+
+/// Every caller ID route of the listener, over `state`.
+pub fn router(state: Shared) -> Router {
+    protocols("/callerid/v1")
         .fallback(|| async {
             refusal(
                 ProblemCode::NotFound,
@@ -214,9 +291,11 @@ async fn admit(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return response;
     }
-    request.extensions_mut().insert(Asker {
+    let asker = Asker::Here {
         tenant: client.tenant.clone(),
-    });
+        callerid: Arc::clone(&state),
+    };
+    request.extensions_mut().insert(asker);
     next.run(request).await
 }
 

@@ -16,6 +16,7 @@ use kontakt_directory::sources::Source;
 use tower::ServiceExt;
 
 use super::{CallerId, router};
+use crate::link::{CallerAnswer, CallerAsk};
 use crate::settings::callerid::{CallerIdClient, CallerIdSettings};
 
 const TENANT: &str = "11111111-2222-3333-4444-555555555555";
@@ -30,6 +31,10 @@ struct Setup {
 }
 
 async fn setup(allow: &[&str], rate: u32) -> Setup {
+    setup_with(allow, rate, false).await
+}
+
+async fn setup_with(allow: &[&str], rate: u32, relay: bool) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("crm.csv");
     std::fs::write(&csv, CSV).unwrap();
@@ -52,11 +57,12 @@ async fn setup(allow: &[&str], rate: u32) -> Setup {
     .unwrap();
     tenant.refresh(0).await.unwrap();
     let settings = CallerIdSettings {
-        listen: "127.0.0.1:0".parse().unwrap(),
+        listen: Some("127.0.0.1:0".parse().unwrap()),
         ldap_listen: None,
         allow: allow.iter().map(|a| a.parse().unwrap()).collect(),
         plus_stripped: false,
         lookups_per_second: rate,
+        relay,
         clients: vec![CallerIdClient {
             user: "sbc".into(),
             password: "geheim".into(),
@@ -270,4 +276,51 @@ async fn each_credential_has_its_rate() {
     let lookups = s.state.lookups.get();
     let hits = s.state.hits.get();
     assert_eq!((lookups, hits), (2, 2));
+}
+
+#[tokio::test]
+async fn a_relayed_lookup_is_checked_like_one_asked_here() {
+    let ask = |user: &str, password: &str, number: &str| CallerAsk {
+        user: user.into(),
+        password: password.into(),
+        number: number.into(),
+    };
+    let off = setup(&["10.0.0.0/8"], 100).await;
+    assert_eq!(
+        off.state
+            .relayed(TENANT, &ask("sbc", "geheim", "+49894520592")),
+        CallerAnswer::NotRelayed
+    );
+    // The allow-list is the listener's: the cloud's address says nothing about the SBC.
+    let on = setup_with(&["10.0.0.0/8"], 2, true).await;
+    match on
+        .state
+        .relayed(TENANT, &ask("sbc", "geheim", "%2B49894520592"))
+    {
+        CallerAnswer::Found(caller) => assert_eq!(caller.display_name, "Anna Müller"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        on.state.relayed(TENANT, &ask("sbc", "geheim", "+4930999")),
+        CallerAnswer::NotFound
+    );
+    for (user, password, tenant) in [
+        ("sbc", "falsch", TENANT),
+        ("other", "geheim", TENANT),
+        ("sbc", "geheim", "99999999-2222-3333-4444-555555555555"),
+    ] {
+        assert_eq!(
+            on.state
+                .relayed(tenant, &ask(user, password, "+49894520592")),
+            CallerAnswer::Unauthorized,
+            "{user} for {tenant}"
+        );
+    }
+    assert!(matches!(
+        on.state
+            .relayed(TENANT, &ask("sbc", "geheim", "+49894520592")),
+        CallerAnswer::RateLimited {
+            retry_after_secs: 1..
+        }
+    ));
 }

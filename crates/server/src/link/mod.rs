@@ -7,6 +7,7 @@
 //! credential. The cloud's end is `crate::relay`, the directory's `crate::onprem`.
 
 use kontakt_api::{DirectoryKey, SealedRequest};
+use kontakt_directory::callerid::Caller;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -41,6 +42,11 @@ pub enum ToCloud {
     Refused {
         id: u64,
         reason: Refusal,
+    },
+    /// The answer to a caller ID lookup relayed by the cloud.
+    Caller {
+        id: u64,
+        answer: CallerAnswer,
     },
     /// Anonymous counters since the last report: searches and lookups answered, and keyed
     /// hashes of users new today (a key of the day only the directory holds).
@@ -84,6 +90,43 @@ pub enum ToDirectory {
         id: u64,
         request: SealedRequest,
         admission: Admission,
+    },
+    /// A phone system outside the customer's network asked the cloud who is calling. Not
+    /// sealed — the phone system speaks plain HTTPS to the cloud — so it is relayed only to
+    /// directories that take it (`[callerid] relay = true`); the cloud keeps nothing of it.
+    Caller { id: u64, ask: CallerAsk },
+}
+
+/// A caller ID lookup as the cloud relays it: the phone system's Basic credentials, for the
+/// directory to check (the cloud holds no caller ID credentials), and the number as sent.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerAsk {
+    pub user: String,
+    pub password: String,
+    pub number: String,
+}
+
+impl std::fmt::Debug for CallerAsk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the password nor the number (personal data) may reach a log by accident.
+        f.debug_struct("CallerAsk")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a directory made of a relayed caller ID lookup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerAnswer {
+    Found(Caller),
+    NotFound,
+    /// The directory does not take caller ID through the cloud.
+    NotRelayed,
+    /// The credentials are not those of one of the directory's phone systems.
+    Unauthorized,
+    RateLimited {
+        retry_after_secs: u64,
     },
 }
 
@@ -176,6 +219,20 @@ mod tests {
         assert!(!credential_matches(&new_credential(), &[hash]));
         assert!(credential_hash("sha256:xyz").is_none());
         assert!(credential_hash(&credential).is_none());
+    }
+
+    #[test]
+    fn a_relayed_lookup_never_shows_its_number_or_password_when_debugged() {
+        let ask = CallerAsk {
+            user: "sbc".into(),
+            password: "geheim-123".into(),
+            number: "+49894520592".into(),
+        };
+        let shown = format!("{ask:?}");
+        assert!(shown.contains("sbc") && !shown.contains("geheim") && !shown.contains("4520592"));
+        let frame = ToDirectory::Caller { id: 3, ask };
+        let text = serde_json::to_string(&frame).unwrap();
+        assert_eq!(serde_json::from_str::<ToDirectory>(&text).unwrap(), frame);
     }
 
     #[test]

@@ -194,6 +194,10 @@ async fn connect_and_serve(
                             let _ = answers.send(frame).await;
                         });
                     }
+                    Ok(ToDirectory::Caller { id, ask }) => {
+                        let answer = directory.caller(&ask);
+                        send(&mut write, &ToCloud::Caller { id, answer }).await?;
+                    }
                     // The cloud speaks a newer protocol, or something is wrong: say nothing,
                     // do nothing, keep the link.
                     Err(_) => tracing::warn!(tenant = %directory.label, "a frame from the cloud is not understood; ignored"),

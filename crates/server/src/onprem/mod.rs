@@ -27,9 +27,9 @@ use tokio::sync::watch;
 use crate::auth::{Identity, TokenValidator};
 use crate::cache_key::CacheKeys;
 use crate::limiter::RateLimiter;
-use crate::link::{Admission, Refusal};
+use crate::link::{Admission, CallerAnswer, CallerAsk, Refusal};
 use crate::problem::ApiError;
-use crate::relay::{Link, Relayed, Relaying};
+use crate::relay::{CallerRelaying, Link, Relayed, Relaying};
 use crate::settings::TenantSettings;
 use keys::{KeyFiles, Keys};
 use kontakt_seal::SecretKey;
@@ -60,6 +60,8 @@ pub struct Directory {
     search_seconds: Option<Histogram>,
     /// Anonymous counters for the cloud.
     usage: std::sync::Mutex<usage::Tally>,
+    /// Caller ID, when configured: answers lookups the cloud relays (if it takes them).
+    callerid: std::sync::OnceLock<crate::callerid::Shared>,
 }
 
 /// What a directory needs besides its tenant's settings.
@@ -134,6 +136,7 @@ impl Directory {
             demo: services.demo,
             search_seconds: services.search_seconds.clone(),
             usage: std::sync::Mutex::default(),
+            callerid: std::sync::OnceLock::new(),
         });
         directory.watch_rotations();
         Ok(directory)
@@ -215,6 +218,20 @@ impl Directory {
     /// The usage reports to send the cloud now.
     pub fn usage_reports(&self) -> Vec<crate::link::ToCloud> {
         self.usage.lock().expect("poisoned").take()
+    }
+
+    /// Lets caller ID lookups relayed by the cloud be answered (or refused) by `callerid`.
+    pub fn take_caller_lookups(&self, callerid: crate::callerid::Shared) {
+        let _ = self.callerid.set(callerid);
+    }
+
+    /// A caller ID lookup relayed by the cloud: refused unless caller ID is configured here
+    /// and takes lookups through the cloud.
+    pub fn caller(&self, ask: &CallerAsk) -> CallerAnswer {
+        match self.callerid.get() {
+            Some(callerid) => callerid.relayed(&self.tenant, ask),
+            None => CallerAnswer::NotRelayed,
+        }
     }
 
     /// Answers a sealed request: the answer sealed to the tab that sent it (base64url), or
@@ -357,5 +374,10 @@ impl Link for LocalLink {
                 Err(reason) => Relayed::Refused(reason),
             })
         })
+    }
+
+    fn caller(&self, ask: CallerAsk) -> CallerRelaying {
+        let answer = self.0.caller(&ask);
+        Box::pin(async move { Ok(answer) })
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use kontakt_api::{DirectoryKey, SealedRequest};
 use kontakt_seal::PublicKey;
 
-use crate::link::{Admission, Refusal};
+use crate::link::{Admission, CallerAnswer, CallerAsk, Refusal};
 
 /// What a directory made of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,10 +33,13 @@ pub enum Relayed {
 pub struct LinkGone;
 
 pub type Relaying = Pin<Box<dyn Future<Output = Result<Relayed, LinkGone>> + Send>>;
+pub type CallerRelaying = Pin<Box<dyn Future<Output = Result<CallerAnswer, LinkGone>> + Send>>;
 
 /// One linked directory instance.
 pub trait Link: Send + Sync {
     fn relay(&self, request: SealedRequest, admission: Admission) -> Relaying;
+    /// A phone system's caller ID lookup, for directories that take them through the cloud.
+    fn caller(&self, ask: CallerAsk) -> CallerRelaying;
 }
 
 /// Why the cloud could not get an answer.
@@ -280,6 +283,41 @@ impl Links {
             .await
             .unwrap_or(Err(RelayError::Timeout))
     }
+
+    /// Relays a caller ID lookup to an instance of `tenant` (any: no key is involved);
+    /// when that instance's link drops meanwhile, once more to another.
+    pub async fn caller(
+        &self,
+        tenant: &str,
+        ask: CallerAsk,
+        deadline: Duration,
+    ) -> Result<CallerAnswer, RelayError> {
+        let candidates: Vec<Arc<dyn Link>> = {
+            let tenants = self.tenants.read().expect("poisoned");
+            let Some(linked) = tenants.get(tenant) else {
+                return Err(RelayError::Offline);
+            };
+            let start = self.next.fetch_add(1, Ordering::Relaxed) as usize % linked.len();
+            linked
+                .iter()
+                .cycle()
+                .skip(start)
+                .take(linked.len().min(2))
+                .map(|l| Arc::clone(&l.link))
+                .collect()
+        };
+        let attempt = async {
+            for link in candidates {
+                if let Ok(answer) = link.caller(ask.clone()).await {
+                    return Ok(answer);
+                }
+            }
+            Err(RelayError::Offline)
+        };
+        tokio::time::timeout(deadline, attempt)
+            .await
+            .unwrap_or(Err(RelayError::Timeout))
+    }
 }
 
 #[cfg(test)]
@@ -293,12 +331,21 @@ mod tests {
             let answer = self.0.clone();
             Box::pin(async move { answer })
         }
+
+        fn caller(&self, _: CallerAsk) -> CallerRelaying {
+            let answer = self.0.clone().map(|_| CallerAnswer::NotFound);
+            Box::pin(async move { answer })
+        }
     }
 
     struct Silent;
 
     impl Link for Silent {
         fn relay(&self, _: SealedRequest, _: Admission) -> Relaying {
+            Box::pin(std::future::pending())
+        }
+
+        fn caller(&self, _: CallerAsk) -> CallerRelaying {
             Box::pin(std::future::pending())
         }
     }
@@ -376,6 +423,35 @@ mod tests {
         drop(gone);
         assert_eq!(links.count("t"), 0);
         assert!(links.key("t").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_lookup_goes_to_any_instance_and_survives_one_lost_link() {
+        let links = Arc::new(Links::default());
+        let ask = CallerAsk {
+            user: "sbc".into(),
+            password: "pw".into(),
+            number: "+49891".into(),
+        };
+        assert_eq!(
+            links.caller("t", ask.clone(), SOON).await,
+            Err(RelayError::Offline)
+        );
+        let _gone = links.add("t", key("a", 0), Arc::new(Fixed(Err(LinkGone))), None);
+        let _good = links.add(
+            "t",
+            key("b", 0),
+            Arc::new(Fixed(Ok(Relayed::Answer(String::new())))),
+            None,
+        );
+        for _ in 0..4 {
+            assert_eq!(
+                links.caller("t", ask.clone(), SOON).await,
+                Ok(CallerAnswer::NotFound)
+            );
+        }
+        let _silent = links.add("s", key("a", 0), Arc::new(Silent), None);
+        assert_eq!(links.caller("s", ask, SOON).await, Err(RelayError::Timeout));
     }
 
     #[tokio::test]

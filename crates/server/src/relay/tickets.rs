@@ -67,6 +67,10 @@ mod tests {
         fn relay(&self, _: kontakt_api::SealedRequest, _: crate::link::Admission) -> Relaying {
             Box::pin(std::future::pending())
         }
+
+        fn caller(&self, _: crate::link::CallerAsk) -> crate::relay::CallerRelaying {
+            Box::pin(std::future::pending())
+        }
     }
 
     fn document(key: &SecretKey) -> DirectoryKey {

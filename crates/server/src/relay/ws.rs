@@ -10,8 +10,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use kontakt_api::{DirectoryKey, SealedRequest};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Link, LinkGone, Relayed, Relaying};
-use crate::link::{Admission, ToCloud, ToDirectory};
+use super::{CallerRelaying, Link, LinkGone, Relayed, Relaying};
+use crate::link::{Admission, CallerAnswer, CallerAsk, ToCloud, ToDirectory};
 use crate::registry::DirectoryRecord;
 use crate::state::SharedState;
 use crate::tenants::{CLOSE_SUBSCRIPTION_ENDED, Tenant, now_secs};
@@ -22,10 +22,32 @@ const HELLO_WITHIN: Duration = Duration::from_secs(10);
 /// instance (or fail as offline) instead of piling up behind one that stopped answering.
 const MAX_IN_FLIGHT: usize = 4096;
 
-struct Pending {
-    request: SealedRequest,
-    admission: Admission,
-    answer: oneshot::Sender<Relayed>,
+/// What goes out on the link, with where its answer is awaited.
+enum Pending {
+    Sealed {
+        request: SealedRequest,
+        admission: Admission,
+        answer: oneshot::Sender<Relayed>,
+    },
+    Caller {
+        ask: CallerAsk,
+        answer: oneshot::Sender<CallerAnswer>,
+    },
+}
+
+/// Where an answer sent out is awaited.
+enum Waiting {
+    Sealed(oneshot::Sender<Relayed>),
+    Caller(oneshot::Sender<CallerAnswer>),
+}
+
+impl Waiting {
+    fn is_closed(&self) -> bool {
+        match self {
+            Waiting::Sealed(s) => s.is_closed(),
+            Waiting::Caller(s) => s.is_closed(),
+        }
+    }
 }
 
 struct WsLink {
@@ -38,11 +60,23 @@ impl Link for WsLink {
         Box::pin(async move {
             let (answer, answered) = oneshot::channel();
             requests
-                .send(Pending {
+                .send(Pending::Sealed {
                     request,
                     admission,
                     answer,
                 })
+                .await
+                .map_err(|_| LinkGone)?;
+            answered.await.map_err(|_| LinkGone)
+        })
+    }
+
+    fn caller(&self, ask: CallerAsk) -> CallerRelaying {
+        let requests = self.requests.clone();
+        Box::pin(async move {
+            let (answer, answered) = oneshot::channel();
+            requests
+                .send(Pending::Caller { ask, answer })
                 .await
                 .map_err(|_| LinkGone)?;
             answered.await.map_err(|_| LinkGone)
@@ -160,7 +194,7 @@ pub async fn serve(
     );
     let mut closing = registration.closing();
     tracing::info!(tenant = %label, instances = links.count(tenant), "directory linked");
-    let mut pending: HashMap<u64, oneshot::Sender<Relayed>> = HashMap::new();
+    let mut pending: HashMap<u64, Waiting> = HashMap::new();
     let mut next_id: u64 = 1;
     let mut pinger = tokio::time::interval(ping);
     let mut heard = Instant::now();
@@ -173,16 +207,20 @@ pub async fn serve(
                 }
                 let id = next_id;
                 next_id += 1;
-                let frame = ToDirectory::Request {
-                    id,
-                    request: p.request,
-                    admission: p.admission,
+                let (frame, waiting) = match p {
+                    Pending::Sealed { request, admission, answer } => (
+                        ToDirectory::Request { id, request, admission },
+                        Waiting::Sealed(answer),
+                    ),
+                    Pending::Caller { ask, answer } => {
+                        (ToDirectory::Caller { id, ask }, Waiting::Caller(answer))
+                    }
                 };
                 let text = serde_json::to_string(&frame).expect("frames serialise");
                 if socket.send(Message::Text(text.into())).await.is_err() {
                     break Ended::Closed;
                 }
-                pending.insert(id, p.answer);
+                pending.insert(id, waiting);
             }
             message = socket.recv() => {
                 heard = Instant::now();
@@ -194,13 +232,18 @@ pub async fn serve(
                 };
                 match serde_json::from_str::<ToCloud>(&text) {
                     Ok(ToCloud::Answer { id, sealed }) => {
-                        if let Some(answer) = pending.remove(&id) {
+                        if let Some(Waiting::Sealed(answer)) = pending.remove(&id) {
                             let _ = answer.send(Relayed::Answer(sealed));
                         }
                     }
                     Ok(ToCloud::Refused { id, reason }) => {
-                        if let Some(answer) = pending.remove(&id) {
+                        if let Some(Waiting::Sealed(answer)) = pending.remove(&id) {
                             let _ = answer.send(Relayed::Refused(reason));
+                        }
+                    }
+                    Ok(ToCloud::Caller { id, answer }) => {
+                        if let Some(Waiting::Caller(waiting)) = pending.remove(&id) {
+                            let _ = waiting.send(answer);
                         }
                     }
                     Ok(ToCloud::Key(key)) if valid_key(&key, tenant) => {

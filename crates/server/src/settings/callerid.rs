@@ -12,8 +12,9 @@ use kontakt_directory::check::{Problems, valid_env_name};
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallerIdSection {
-    /// Where the REST protocols listen (anynode, AudioCodes, generic JSON).
-    pub listen: SocketAddr,
+    /// Where the REST protocols listen (anynode, AudioCodes, generic JSON); off unless set.
+    #[serde(default)]
+    pub listen: Option<SocketAddr>,
     /// Where LDAP listens, for SBCs that only speak LDAP; off unless set.
     #[serde(default)]
     pub ldap_listen: Option<SocketAddr>,
@@ -26,6 +27,10 @@ pub struct CallerIdSection {
     /// Lookups per second per credential (with as many in a burst).
     #[serde(default = "default_rate")]
     pub lookups_per_second: u32,
+    /// Lookups that phone systems outside the network send to the cloud are answered
+    /// (the number and the name then pass through the cloud's memory).
+    #[serde(default)]
+    pub relay: bool,
     /// One credential per phone system.
     #[serde(default)]
     pub clients: Vec<ClientSection>,
@@ -53,11 +58,12 @@ pub struct ClientSection {
 /// `[callerid]` resolved.
 #[derive(Clone)]
 pub struct CallerIdSettings {
-    pub listen: SocketAddr,
+    pub listen: Option<SocketAddr>,
     pub ldap_listen: Option<SocketAddr>,
     pub allow: Vec<Network>,
     pub plus_stripped: bool,
     pub lookups_per_second: u32,
+    pub relay: bool,
     pub clients: Vec<CallerIdClient>,
 }
 
@@ -66,6 +72,7 @@ impl std::fmt::Debug for CallerIdSettings {
         f.debug_struct("CallerIdSettings")
             .field("listen", &self.listen)
             .field("ldap_listen", &self.ldap_listen)
+            .field("relay", &self.relay)
             .field("clients", &self.clients.len())
             .finish_non_exhaustive()
     }
@@ -140,6 +147,12 @@ impl CallerIdSection {
                 problems.error(&format!("allow[{i}]"), m);
             }
         }
+        if self.listen.is_none() && self.ldap_listen.is_none() && !self.relay {
+            problems.error(
+                "listen",
+                "missing: caller ID needs a listener (listen, ldap_listen) or lookups through the cloud (relay = true)",
+            );
+        }
         if self.lookups_per_second == 0 {
             problems.error("lookups_per_second", "at least 1");
         }
@@ -208,6 +221,7 @@ impl CallerIdSection {
             allow: self.allow.iter().filter_map(|a| a.parse().ok()).collect(),
             plus_stripped: self.plus_stripped,
             lookups_per_second: self.lookups_per_second,
+            relay: self.relay,
             clients,
         })
     }
@@ -221,7 +235,7 @@ pub const DEMO_LDAP_LISTEN: &str = "127.0.0.1:1389";
 
 pub fn demo(tenant: &str) -> CallerIdSettings {
     CallerIdSettings {
-        listen: DEMO_LISTEN.parse().expect("a socket address"),
+        listen: Some(DEMO_LISTEN.parse().expect("a socket address")),
         ldap_listen: Some(DEMO_LDAP_LISTEN.parse().expect("a socket address")),
         allow: vec![
             "127.0.0.1".parse().expect("an address"),
@@ -231,6 +245,8 @@ pub fn demo(tenant: &str) -> CallerIdSettings {
         // Loopback only, for trying out and for the benchmark (`kontakt-bench callerid`),
         // which must measure the lookups, not the limit.
         lookups_per_second: 1_000_000,
+        // The demo's cloud is on loopback too: try the relayed routes with the same credential.
+        relay: true,
         clients: vec![CallerIdClient {
             user: DEMO_USER.into(),
             password: DEMO_PASSWORD.into(),

@@ -261,6 +261,9 @@ fn check_limits(limits: &Limits, problems: &mut Problems) {
             "must be at least limits.sign_ins_per_second",
         );
     }
+    if limits.caller_lookups_per_second == 0 {
+        problems.error("caller_lookups_per_second", "must be at least 1");
+    }
 }
 
 fn check_tenant(tenant: &TenantSection, role: Role, production: bool, problems: &mut Problems) {

@@ -246,6 +246,14 @@ pub struct Limits {
     pub sign_ins_per_second: u32,
     #[serde(default = "default_sign_in_burst")]
     pub sign_in_burst: u32,
+    /// Caller ID lookups per organisation per second the cloud relays, whoever asks (the
+    /// directory checks the credentials): keeps floods of unchecked requests off the link.
+    #[serde(default = "default_caller_lookups")]
+    pub caller_lookups_per_second: u32,
+}
+
+fn default_caller_lookups() -> u32 {
+    500
 }
 
 fn default_sign_ins() -> u32 {
@@ -276,6 +284,7 @@ impl Default for Limits {
             request_timeout: default_request_timeout(),
             sign_ins_per_second: default_sign_ins(),
             sign_in_burst: default_sign_in_burst(),
+            caller_lookups_per_second: default_caller_lookups(),
         }
     }
 }
