@@ -13,6 +13,7 @@
 #   mariadb-server, ODBC     Debian packages (./test only: the ODBC source's tests through the
 #     drivers                real drivers odbc-postgresql, odbc-mariadb, libsqliteodbc)
 #   nginx, systemd-analyze   Debian packages (./test only: the deployment examples' test)
+#   nats-server              Debian package (./test only: the cloud on several nodes)
 #   schemathesis             PyPI, in .tools/venv (./test only: the contract test)
 #   nightly Rust, cargo-fuzz rustup / cargo install (./test only: scripts/fuzz.sh)
 
@@ -153,6 +154,12 @@ ensure_slapd() {
   if [ -x /usr/sbin/slapd ] && [ -x /usr/sbin/slapadd ] && command -v ldapsearch >/dev/null; then return; fi
   # ldap-utils: caller ID's LDAP listener is tested with OpenLDAP's own ldapsearch too.
   apt_install slapd ldap-utils
+}
+
+# NATS carries requests between cloud nodes (crates/server/tests/cluster.rs starts its own
+# nats-server on loopback; its service is not needed).
+ensure_nats() {
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || apt_install nats-server
 }
 
 # nginx and systemd-analyze check the deployment examples in deploy/ (crates/server/tests/deploy.rs).

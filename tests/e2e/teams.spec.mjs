@@ -244,12 +244,13 @@ test.describe('behind HTTPS, as in production', () => {
   test('a sign-in window closed by the user leaves the sign-in button and says why', async ({ page }) => {
     await openInHost(page, { consent: 'popup' }, { ready: false, origin: proxy.origin });
     const tab = page.frameLocator('#tab');
-    // The window is closed before its page can report anything. The route is the
-    // context's: a page's routes do not reach the window it opens, whose sign-in could
-    // otherwise finish before the close lands (it did once, on a busy machine).
-    await page.context().route('**/auth-start', () => {}); // never answers
-    page.context().once('page', (popup) => popup.close());
+    // The window's page never loads, so it cannot sign in before the user closes it (a
+    // page's routes do not reach the window it opens: the context's do; the sign-in once
+    // finished first on a busy machine).
+    await page.context().route('**/auth-start', (route) => route.abort());
+    const opened = page.context().waitForEvent('page');
     await tab.getByRole('button', { name: 'Sign in' }).click();
+    await (await opened).close();
     await expect(tab.getByRole('alert')).toContainText('CancelledByUser');
     await expect(tab.getByRole('button', { name: 'Sign in' })).toBeVisible();
   });

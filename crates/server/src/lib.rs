@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod cache_key;
 pub mod callerid;
+pub mod cluster;
 pub mod demo;
 pub mod layers;
 pub mod limiter;
@@ -120,6 +121,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::open(&settings, addr).await?;
+    if let Some(cluster) = &settings.cluster {
+        cluster::join(cluster, Arc::clone(&state.links)).await?;
+    }
     let mut callerid = CallerIdAddrs::default();
     if let Some(c) = &settings.callerid {
         let counters = (

@@ -276,3 +276,14 @@ async fn usage_is_counted_per_day_and_billed_per_month(r: Registry) {
     );
     assert!(r.usage_month("12/2026").await.is_err());
 }
+
+/// Several cloud nodes on one registry: each hour's purge is claimed by one of them.
+async fn each_hours_purge_is_claimed_once(registry: Registry) {
+    let now = 1_700_000_000;
+    let second_node = &registry;
+    assert!(registry.claim_purge(now).await.unwrap());
+    assert!(!second_node.claim_purge(now + 60).await.unwrap());
+    assert!(second_node.claim_purge(now + 3600).await.unwrap());
+    assert!(!registry.claim_purge(now + 3601).await.unwrap());
+}
+on_both!(each_hours_purge_is_claimed_once);

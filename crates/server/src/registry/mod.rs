@@ -23,11 +23,18 @@ pub const RETENTION_DAYS: i64 = 56;
 pub const CODE_LIFETIME_SECS: i64 = 24 * 3600;
 const DAY: i64 = 24 * 3600;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../../migrations/0001_registry.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../../migrations/0001_registry.sql"),
+    ),
+    (
+        2,
+        "purge runs",
+        include_str!("../../migrations/0002_purge_runs.sql"),
+    ),
+];
 
 /// What went wrong with the registry.
 #[derive(Debug, thiserror::Error)]
@@ -430,6 +437,29 @@ impl Registry {
         Ok(purged)
     }
 
+    /// Whether this node is the first to claim the purge of the hour `now` falls in: with
+    /// several nodes on one registry, the purge runs once an hour, not once per node.
+    pub async fn claim_purge(&self, now: i64) -> Result<bool, RegistryError> {
+        let slot = now.div_euclid(3600);
+        let claimed = sqlx::query(
+            "INSERT INTO purge_runs (slot, ran_at) VALUES ($1, $2) ON CONFLICT (slot) DO NOTHING",
+        )
+        .bind(slot)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if claimed {
+            // A week of claims is plenty to see that the purge runs.
+            sqlx::query("DELETE FROM purge_runs WHERE slot < $1")
+                .bind(slot - 7 * 24)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(claimed)
+    }
+
     /// The days on which tenants' data was deleted: (hash of the tenant id, day).
     pub async fn deletions(&self) -> Result<Vec<(String, String)>, RegistryError> {
         let rows = sqlx::query("SELECT tenant_hash, day FROM deletions ORDER BY day")
@@ -644,7 +674,7 @@ impl Registry {
 }
 
 /// How often the cloud runs the purge: hourly, so a deletion is never more than an hour
-/// late whenever the cloud was started.
+/// late whenever the cloud was started; with several nodes, whichever claims the hour.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The purge, inside the cloud, for as long as it runs.
@@ -652,8 +682,15 @@ pub fn spawn_daily_purge(registry: std::sync::Arc<Registry>) {
     tokio::spawn(async move {
         loop {
             let now = crate::tenants::now_secs();
-            match registry.purge(now).await {
-                Ok(purged) => {
+            let outcome = match registry.claim_purge(now).await {
+                Ok(true) => registry.purge(now).await.map(Some),
+                // Another node of the cluster runs this hour's purge.
+                Ok(false) => Ok(None),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(purged)) => {
                     for hash in &purged.tenants {
                         tracing::info!(tenant_hash = %hash, "deleted everything of an organisation 56 days after its subscription ended");
                     }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use kontakt_api::{DirectoryKey, SealedRequest};
@@ -21,7 +21,8 @@ use kontakt_seal::PublicKey;
 use crate::link::{Admission, CallerAnswer, CallerAsk, Refusal};
 
 /// What a directory made of a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Relayed {
     /// The sealed answer, base64url.
     Answer(String),
@@ -43,7 +44,10 @@ pub trait Link: Send + Sync {
 }
 
 /// Why the cloud could not get an answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum RelayError {
     #[error("the organisation's directory is not connected")]
     Offline,
@@ -74,6 +78,25 @@ fn signers(key: &DirectoryKey) -> Vec<PublicKey> {
         .collect()
 }
 
+/// The links other cloud nodes hold (`crate::cluster`): asked for a tenant no link of this
+/// node serves.
+pub trait Elsewhere: Send + Sync {
+    fn relay(
+        &self,
+        tenant: &str,
+        request: SealedRequest,
+        admission: Admission,
+        deadline: Duration,
+    ) -> Pin<Box<dyn Future<Output = Result<Relayed, RelayError>> + Send + '_>>;
+    fn caller(
+        &self,
+        tenant: &str,
+        ask: CallerAsk,
+        deadline: Duration,
+    ) -> Pin<Box<dyn Future<Output = Result<CallerAnswer, RelayError>> + Send + '_>>;
+    fn key(&self, tenant: &str) -> Pin<Box<dyn Future<Output = Option<DirectoryKey>> + Send + '_>>;
+}
+
 /// Every live link, by tenant.
 #[derive(Default)]
 pub struct Links {
@@ -82,6 +105,10 @@ pub struct Links {
     /// Counts changes of any link or key: what was checked against the keys before a
     /// change is checked again.
     generation: AtomicU64,
+    /// Woken on every change of a link or key (for the cluster's subscriptions).
+    changed: tokio::sync::Notify,
+    /// The other nodes' links, when the cloud runs on several.
+    elsewhere: OnceLock<Arc<dyn Elsewhere>>,
 }
 
 /// Removes its link from the registry when dropped (the link's connection ended).
@@ -94,7 +121,7 @@ pub struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.links.generation.fetch_add(1, Ordering::Relaxed);
+        self.links.bump();
         let mut tenants = self.links.tenants.write().expect("poisoned");
         if let Some(linked) = tenants.get_mut(&self.tenant) {
             linked.retain(|l| l.id != self.id);
@@ -114,7 +141,7 @@ impl Registration {
 
     /// The directory behind this link rotated its key.
     pub fn set_key(&self, key: DirectoryKey) {
-        self.links.generation.fetch_add(1, Ordering::Relaxed);
+        self.links.bump();
         let mut tenants = self.links.tenants.write().expect("poisoned");
         if let Some(l) = tenants
             .get_mut(&self.tenant)
@@ -127,6 +154,63 @@ impl Registration {
 }
 
 impl Links {
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.changed.notify_one();
+    }
+
+    /// From now on, tenants without a link here are asked for `elsewhere`.
+    pub fn reach_elsewhere(&self, elsewhere: Arc<dyn Elsewhere>) {
+        let _ = self.elsewhere.set(elsewhere);
+    }
+
+    /// Whether other nodes are asked for tenants not linked here.
+    pub fn clustered(&self) -> bool {
+        self.elsewhere.get().is_some()
+    }
+
+    /// Waits for the next change of a link or key (one waiter; a change while nobody
+    /// waits is kept for the next wait).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    /// The tenants with at least one link here.
+    pub fn local_tenants(&self) -> Vec<String> {
+        self.tenants
+            .read()
+            .expect("poisoned")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// The tenant's other node, when no link here serves it.
+    fn elsewhere_for(&self, tenant: &str) -> Option<&Arc<dyn Elsewhere>> {
+        let here = self.tenants.read().expect("poisoned").contains_key(tenant);
+        self.elsewhere.get().filter(|_| !here)
+    }
+
+    /// The key tabs are to seal to, from a link here or, clustered, from the node holding one.
+    pub async fn key_anywhere(&self, tenant: &str) -> Option<DirectoryKey> {
+        match self.elsewhere_for(tenant) {
+            Some(elsewhere) => elsewhere.key(tenant).await,
+            None => self.key(tenant),
+        }
+    }
+
+    /// The keys whose relay tickets `tenant`'s directories honour, wherever they are linked.
+    pub async fn ticket_signers_anywhere(&self, tenant: &str) -> Vec<PublicKey> {
+        match self.elsewhere_for(tenant) {
+            Some(elsewhere) => elsewhere
+                .key(tenant)
+                .await
+                .map(|key| signers(&key))
+                .unwrap_or_default(),
+            None => self.ticket_signers(tenant),
+        }
+    }
+
     pub fn add(
         self: &Arc<Self>,
         tenant: &str,
@@ -135,7 +219,7 @@ impl Links {
         directory: Option<String>,
     ) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.bump();
         let (close, closing) = tokio::sync::watch::channel(None);
         self.tenants
             .write()
@@ -239,9 +323,24 @@ impl Links {
         keys
     }
 
-    /// Relays `request` to an instance of `tenant` holding the key it is sealed to; when
-    /// that instance's link drops meanwhile, once more to another.
+    /// Relays `request` to an instance of `tenant` holding the key it is sealed to — linked
+    /// here, or (clustered) to another node — when that instance's link drops meanwhile,
+    /// once more to another.
     pub async fn relay(
+        &self,
+        tenant: &str,
+        request: SealedRequest,
+        admission: Admission,
+        deadline: Duration,
+    ) -> Result<Relayed, RelayError> {
+        match self.elsewhere_for(tenant) {
+            Some(elsewhere) => elsewhere.relay(tenant, request, admission, deadline).await,
+            None => self.relay_here(tenant, request, admission, deadline).await,
+        }
+    }
+
+    /// [`Links::relay`] to the links of this node only.
+    pub async fn relay_here(
         &self,
         tenant: &str,
         request: SealedRequest,
@@ -284,9 +383,22 @@ impl Links {
             .unwrap_or(Err(RelayError::Timeout))
     }
 
-    /// Relays a caller ID lookup to an instance of `tenant` (any: no key is involved);
-    /// when that instance's link drops meanwhile, once more to another.
+    /// Relays a caller ID lookup to an instance of `tenant` (any: no key is involved), here
+    /// or on another node; when that instance's link drops meanwhile, once more to another.
     pub async fn caller(
+        &self,
+        tenant: &str,
+        ask: CallerAsk,
+        deadline: Duration,
+    ) -> Result<CallerAnswer, RelayError> {
+        match self.elsewhere_for(tenant) {
+            Some(elsewhere) => elsewhere.caller(tenant, ask, deadline).await,
+            None => self.caller_here(tenant, ask, deadline).await,
+        }
+    }
+
+    /// [`Links::caller`] to the links of this node only.
+    pub async fn caller_here(
         &self,
         tenant: &str,
         ask: CallerAsk,

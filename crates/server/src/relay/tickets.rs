@@ -19,8 +19,9 @@ pub struct CheckedTickets {
 }
 
 impl CheckedTickets {
-    /// `text` as a ticket of `tenant`, checked against the keys `links` holds for it.
-    pub fn check(
+    /// `text` as a ticket of `tenant`, checked against the keys `links` holds for it (here,
+    /// or on the node holding its links).
+    pub async fn check(
         &self,
         text: &str,
         tenant: &str,
@@ -38,7 +39,8 @@ impl CheckedTickets {
                 Err(TicketError::Expired)
             };
         }
-        let ticket = Ticket::check(text, tenant, &links.ticket_signers(tenant), now_ms)?;
+        let signers = links.ticket_signers_anywhere(tenant).await;
+        let ticket = Ticket::check(text, tenant, &signers, now_ms)?;
         let mut seen = self.seen.lock().expect("poisoned");
         if seen.len() >= MAX_REMEMBERED {
             seen.retain(|_, (t, _)| t.expires_at_ms > now_ms);
@@ -82,8 +84,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_ticket_is_checked_once_until_it_expires_or_the_keys_change() {
+    #[tokio::test]
+    async fn a_ticket_is_checked_once_until_it_expires_or_the_keys_change() {
         let mut random = |b: &mut [u8]| rand::fill(b);
         let (key, other) = (
             SecretKey::generate(&mut random),
@@ -94,25 +96,25 @@ mod tests {
         let text = key.issue_ticket("t", now + 1000, &mut random);
         let checked = CheckedTickets::default();
         assert_eq!(
-            checked.check(&text, "t", &links, now),
+            checked.check(&text, "t", &links, now).await,
             Err(TicketError::Signature)
         );
         let linked = links.add("t", document(&key), Arc::new(Never), None);
-        assert!(checked.check(&text, "t", &links, now).is_ok());
-        assert!(checked.check(&text, "t", &links, now + 999).is_ok());
+        assert!(checked.check(&text, "t", &links, now).await.is_ok());
+        assert!(checked.check(&text, "t", &links, now + 999).await.is_ok());
         assert_eq!(
-            checked.check(&text, "t", &links, now + 1000),
+            checked.check(&text, "t", &links, now + 1000).await,
             Err(TicketError::Expired)
         );
         assert_eq!(
-            checked.check(&text, "u", &links, now),
+            checked.check(&text, "u", &links, now).await,
             Err(TicketError::Signature)
         );
         // The instance with that key goes and one with another key links: checked again.
         drop(linked);
         let _other = links.add("t", document(&other), Arc::new(Never), None);
         assert_eq!(
-            checked.check(&text, "t", &links, now),
+            checked.check(&text, "t", &links, now).await,
             Err(TicketError::Signature)
         );
     }

@@ -57,7 +57,8 @@ pub async fn directory_key(
         Ok(tenant) => {
             let key = state
                 .links
-                .key(&tenant.id)
+                .key_anywhere(&tenant.id)
+                .await
                 .map(Json)
                 .ok_or(ApiError::DirectoryOffline);
             labelled(&tenant, key)
@@ -120,11 +121,12 @@ async fn relay(
             })
             .inc();
     };
-    if state.links.count(&tenant.id) == 0 {
+    // Clustered, whether another node holds a link shows only by asking it.
+    if state.links.count(&tenant.id) == 0 && !state.links.clustered() {
         count("offline");
         return Err(ApiError::DirectoryOffline);
     }
-    let admission = admit(state, tenant, headers).inspect_err(|e| {
+    let admission = admit(state, tenant, headers).await.inspect_err(|e| {
         count(match e {
             ApiError::RateLimited(_) => "rate_limited",
             _ => "ticket_refused",
@@ -172,7 +174,11 @@ async fn relay(
 
 /// A request with a good ticket is relayed within the ticket's budget; one without, within
 /// the organisation's budget of sign-ins (and the directory answers it only to sign in).
-fn admit(state: &SharedState, tenant: &Tenant, headers: &HeaderMap) -> Result<Admission, ApiError> {
+async fn admit(
+    state: &SharedState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+) -> Result<Admission, ApiError> {
     let Some(ticket) = headers.get(TICKET_HEADER) else {
         state
             .sign_in_limiter
@@ -180,15 +186,16 @@ fn admit(state: &SharedState, tenant: &Tenant, headers: &HeaderMap) -> Result<Ad
             .map_err(|wait| too_many(state, wait))?;
         return Ok(Admission::SignInOnly);
     };
-    let ticket = ticket
-        .to_str()
-        .map_err(|_| kontakt_seal::TicketError::Malformed)
-        .and_then(|text| {
+    let checked = match ticket.to_str() {
+        Ok(text) => {
             state
                 .tickets
                 .check(text, &tenant.id, &state.links, now_ms())
-        })
-        .map_err(|e| ApiError::Unauthorized(format!("{e}: sign in again")))?;
+                .await
+        }
+        Err(_) => Err(kontakt_seal::TicketError::Malformed),
+    };
+    let ticket = checked.map_err(|e| ApiError::Unauthorized(format!("{e}: sign in again")))?;
     state
         .ticket_limiter
         .check(ticket.id)

@@ -125,6 +125,26 @@ impl ConfigFile {
     fn check_cloud_sections(&self, role: Role, problems: &mut Problems) {
         let registry = &self.registry;
         let configured = registry.url.is_some() || registry.url_env.is_some();
+        if let Some(cluster) = &self.cluster {
+            if role != Role::Cloud {
+                problems.warning(
+                    "cluster",
+                    format!(
+                        "only the cloud runs on several nodes; {} ignores it",
+                        role.name()
+                    ),
+                );
+            } else if !cluster.nats.split(',').all(|url| {
+                let url = url.trim();
+                ["nats://", "tls://"].iter().any(|s| url.starts_with(s)) && url.len() > 7
+            }) {
+                // Never the URL itself: it may hold a password.
+                problems.error(
+                    "cluster.nats",
+                    "must be nats://host:port (or tls://host:port), several separated by commas",
+                );
+            }
+        }
         if role != Role::Cloud {
             if configured {
                 problems.warning(

@@ -42,6 +42,16 @@ pub struct ConfigFile {
     pub admin: Option<AdminSection>,
     /// Caller ID for phone systems (serve and directory).
     pub callerid: Option<super::callerid::CallerIdSection>,
+    /// The cloud on several nodes (`kontakt cloud` only).
+    pub cluster: Option<ClusterSection>,
+}
+
+/// The cloud on several nodes: where NATS is, which carries requests between them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSection {
+    /// `nats://host:4222` (or `tls://…`); several servers separated by commas.
+    pub nats: String,
 }
 
 /// The cloud's registry database.

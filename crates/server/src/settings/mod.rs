@@ -82,6 +82,8 @@ pub struct Settings {
     pub register_demo_tenant: bool,
     /// Caller ID for phone systems, on a listener of its own (`[callerid]`).
     pub callerid: Option<CallerIdSettings>,
+    /// The cloud on several nodes (`[cluster]`).
+    pub cluster: Option<crate::cluster::ClusterSettings>,
 }
 
 /// The OpenID Connect client the cloud is for administrators.
@@ -250,6 +252,7 @@ impl Settings {
             registry,
             admin,
             callerid,
+            cluster,
         } = file;
         let scratch_data = server.data_dir.as_os_str().is_empty();
         let link = link
@@ -399,6 +402,9 @@ impl Settings {
             admin,
             register_demo_tenant: demo.enabled && demo.register_tenant,
             callerid,
+            cluster: cluster
+                .filter(|_| role == Role::Cloud)
+                .map(|c| crate::cluster::ClusterSettings { nats: c.nats }),
         })
     }
 
@@ -442,6 +448,7 @@ impl ConfigFile {
             registry: file::RegistrySection::default(),
             admin: None,
             callerid: None,
+            cluster: None,
         }
     }
 

@@ -353,3 +353,28 @@ fn each_role_reads_its_own_configuration_and_names_what_belongs_elsewhere() {
             .any(|p| p.starts_with("link: only a directory links"))
     );
 }
+
+#[test]
+fn a_cluster_names_its_nats_and_never_echoes_the_address() {
+    let with = |nats: &str| format!("{CLOUD}\n[cluster]\nnats = \"{nats}\"\n");
+    assert_eq!(
+        problems_as(
+            Role::Cloud,
+            &with("nats://10.0.0.5:4222, nats://10.0.0.6:4222")
+        ),
+        Vec::<String>::new()
+    );
+    let wrong = problems_as(Role::Cloud, &with("redis://user:Geheim-7@10.0.0.5"));
+    assert_eq!(wrong.len(), 1, "{wrong:?}");
+    assert!(
+        wrong[0].starts_with("cluster.nats: must be nats://"),
+        "{wrong:?}"
+    );
+    assert!(!wrong[0].contains("Geheim"), "{wrong:?}");
+    let resolved = Settings::resolve(
+        ConfigFile::parse(&with("nats://10.0.0.5:4222")).unwrap(),
+        Role::Cloud,
+    )
+    .unwrap();
+    assert_eq!(resolved.cluster.unwrap().nats, "nats://10.0.0.5:4222");
+}
