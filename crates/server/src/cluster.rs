@@ -31,6 +31,8 @@ const QUEUE: &str = "kontakt-cloud";
 const KEY_FRESH: Duration = Duration::from_secs(2);
 /// How long a node waits for another to say which key a tenant's directory holds.
 const KEY_WITHIN: Duration = Duration::from_secs(2);
+/// How often a request is asked when the node that took it has just lost the link.
+const AGAIN: usize = 3;
 
 /// `[cluster]` resolved: where NATS is.
 #[derive(Clone, Debug)]
@@ -210,6 +212,35 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Asks for what a link answers; when the node asked lost its last link of the tenant
+    /// meanwhile (it answers offline, and unsubscribes a moment later), again — NATS then
+    /// picks a node that still has one.
+    async fn ask_again<T: for<'de> Deserialize<'de>>(
+        &self,
+        tenant: &str,
+        what: &str,
+        payload: Vec<u8>,
+        deadline: Duration,
+    ) -> Result<T, RelayError> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let left = deadline.saturating_sub(started.elapsed());
+            let answer = self
+                .ask::<Result<T, RelayError>>(tenant, what, payload.clone(), left)
+                .await?;
+            attempt += 1;
+            match answer {
+                Err(RelayError::Offline) if attempt < AGAIN => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
 impl Elsewhere for Cluster {
     fn relay(
         &self,
@@ -227,8 +258,7 @@ impl Elsewhere for Cluster {
                 deadline_ms: deadline.mul_f64(0.9).as_millis() as u64,
             };
             let payload = serde_json::to_vec(&ask).expect("serialises");
-            self.ask::<Result<Relayed, RelayError>>(&tenant, "sealed", payload, deadline)
-                .await?
+            self.ask_again(&tenant, "sealed", payload, deadline).await
         })
     }
 
@@ -245,8 +275,7 @@ impl Elsewhere for Cluster {
                 deadline_ms: deadline.mul_f64(0.9).as_millis() as u64,
             };
             let payload = serde_json::to_vec(&ask).expect("serialises");
-            self.ask::<Result<CallerAnswer, RelayError>>(&tenant, "caller", payload, deadline)
-                .await?
+            self.ask_again(&tenant, "caller", payload, deadline).await
         })
     }
 

@@ -208,3 +208,83 @@ async fn a_directory_linked_to_one_node_answers_through_every_node() {
     assert_eq!(named.status(), 200);
     drop(nats);
 }
+
+/// Two instances of A's directory on two nodes, a tab asking a third: one instance goes
+/// away under a steady stream of searches, and none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs nats-server (apt-get install nats-server); ./test runs it"]
+async fn a_failover_pair_on_two_nodes_keeps_answering_through_a_third() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let root = tempfile::tempdir().unwrap();
+    let nats_port = free_port();
+    let _nats = Nats::start(nats_port, root.path());
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        let text = cloud_config(
+            "127.0.0.1:0",
+            &root.path().join(format!("node-{i}")),
+            &jwks,
+            &[(TENANT_A, CREDENTIAL_A)],
+        ) + &format!("\n[cluster]\nnats = \"nats://127.0.0.1:{nats_port}\"\n");
+        nodes.push(
+            kontakt_server::start(settings(&text, Role::Cloud))
+                .await
+                .unwrap(),
+        );
+    }
+    let base: Vec<String> = nodes.iter().map(|n| format!("http://{}", n.addr)).collect();
+    let first = DirectoryFiles::new(CSV_A, CREDENTIAL_A);
+    let one = kontakt_server::start_directory(settings(
+        &first.config(&jwks, &base[0], TENANT_A),
+        Role::Directory,
+    ))
+    .await
+    .unwrap();
+    eventually("the first links to node 0", SOON, || async {
+        nodes[0].state.links.count(TENANT_A) == 1
+    })
+    .await;
+    let second = first.second_instance(TENANT_A);
+    let _two = kontakt_server::start_directory(settings(
+        &second.config(&jwks, &base[1], TENANT_A),
+        Role::Directory,
+    ))
+    .await
+    .unwrap();
+    eventually("the second links to node 1", SOON, || async {
+        nodes[1].state.links.count(TENANT_A) == 1
+    })
+    .await;
+    eventually("node 2 reaches A", SOON, || linked(&base[2], TENANT_A)).await;
+    let (tab, _) = SealedTab::signed_in(&base[2], &token(TENANT_A), TENANT_A).await;
+
+    let tab = std::sync::Arc::new(tab);
+    let stream = {
+        let tab = std::sync::Arc::clone(&tab);
+        tokio::spawn(async move {
+            let (mut answered, mut failed) = (0, Vec::new());
+            let until = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < until {
+                match tab
+                    .ask(Op::Search {
+                        q: "Berg".into(),
+                        limit: 5,
+                    })
+                    .await
+                {
+                    Outcome::Answer(_) => answered += 1,
+                    outcome => failed.push(format!("{outcome:?}")),
+                }
+            }
+            (answered, failed)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    one.link.abort();
+    let (answered, failed) = stream.await.unwrap();
+    assert!(failed.is_empty(), "{} failed: {failed:?}", failed.len());
+    assert!(answered > 20, "only {answered} searches in 3 s");
+    assert_eq!(nodes[0].state.links.count(TENANT_A), 0, "the first is gone");
+    eprintln!("{answered} searches through node 2, none failed, while an instance went");
+}
