@@ -33,6 +33,9 @@ const KEY_FRESH: Duration = Duration::from_secs(2);
 const KEY_WITHIN: Duration = Duration::from_secs(2);
 /// How often a request is asked when the node that took it has just lost the link.
 const AGAIN: usize = 3;
+/// How long one node is given to answer before another is asked: a node that dies with a
+/// request says nothing, and a directory answers in milliseconds.
+const ATTEMPT: Duration = Duration::from_secs(2);
 
 /// `[cluster]` resolved: where NATS is.
 #[derive(Clone, Debug)]
@@ -213,9 +216,11 @@ impl Cluster {
 }
 
 impl Cluster {
-    /// Asks for what a link answers; when the node asked lost its last link of the tenant
-    /// meanwhile (it answers offline, and unsubscribes a moment later), again — NATS then
-    /// picks a node that still has one.
+    /// Asks for what a link answers; again when the node asked lost its last link of the
+    /// tenant meanwhile (it answers offline, and unsubscribes a moment later) or went away
+    /// with the request (no answer within [`ATTEMPT`]) — NATS then picks a node that still
+    /// has a link. A sealed request asked twice is answered once at most by each directory
+    /// instance (its replay guard), so asking again is safe.
     async fn ask_again<T: for<'de> Deserialize<'de>>(
         &self,
         tenant: &str,
@@ -228,15 +233,17 @@ impl Cluster {
         loop {
             let left = deadline.saturating_sub(started.elapsed());
             let answer = self
-                .ask::<Result<T, RelayError>>(tenant, what, payload.clone(), left)
-                .await?;
+                .ask::<Result<T, RelayError>>(tenant, what, payload.clone(), left.min(ATTEMPT))
+                .await
+                .and_then(|answer| answer);
             attempt += 1;
-            match answer {
-                Err(RelayError::Offline) if attempt < AGAIN => {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                other => return other,
+            let again = matches!(answer, Err(RelayError::Offline | RelayError::Timeout))
+                && attempt < AGAIN
+                && deadline > started.elapsed();
+            if !again {
+                return answer;
             }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }

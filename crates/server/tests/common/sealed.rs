@@ -89,7 +89,9 @@ impl SealedTab {
             .await
             .unwrap();
         let status = response.status().as_u16();
-        let body: Value = response.json().await.unwrap();
+        // A proxy in front (nginx) answers errors in HTML: kept as text.
+        let text = response.text().await.unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if status != 200 {
             return Err((status, body));
         }
@@ -155,7 +157,9 @@ impl SealedTab {
         }
         let response = post.json(&prepared.body).send().await.unwrap();
         let status = response.status().as_u16();
-        let body: Value = response.json().await.unwrap();
+        // A proxy in front (nginx) answers errors in HTML: kept as text.
+        let text = response.text().await.unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if status != 200 {
             return Outcome::Problem(status, body);
         }
