@@ -283,6 +283,8 @@ struct Measured {
     loaded_p50_ms: f64,
     loaded_p99_ms: f64,
     errors: u64,
+    /// CPU the cloud process spent per request under load (relayed searches only).
+    cloud_cpu_us: f64,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -300,6 +302,7 @@ fn measure(
     way: Way,
     queries: &Arc<Vec<String>>,
     args: &Args,
+    cloud: Option<&service::Running>,
 ) -> anyhow::Result<Measured> {
     let agent = ureq::Agent::new_with_defaults();
     let mut one_at_a_time = Vec::with_capacity(args.sequential);
@@ -327,6 +330,7 @@ fn measure(
     let stop = Arc::new(AtomicBool::new(false));
     let failed = Arc::new(AtomicU64::new(0));
     let ran_out = Arc::new(AtomicU64::new(0));
+    let cpu_before = cloud.map(service::Running::cpu_seconds).transpose()?;
     let started = Instant::now();
     let times: Vec<Vec<f64>> = std::thread::scope(|s| {
         let workers: Vec<_> = batches
@@ -359,6 +363,10 @@ fn measure(
             .collect()
     });
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_used = match (cloud, cpu_before) {
+        (Some(cloud), Some(before)) => cloud.cpu_seconds()? - before,
+        _ => 0.0,
+    };
     if ran_out.load(Ordering::Relaxed) > 0 {
         eprintln!("  (workers ran out of prepared requests: the rate above is a lower bound)");
     }
@@ -371,6 +379,7 @@ fn measure(
         loaded_p50_ms: percentile(&loaded, 50.0),
         loaded_p99_ms: percentile(&loaded, 99.0),
         errors: errors + failed.load(Ordering::Relaxed),
+        cloud_cpu_us: cpu_used * 1e6 / loaded.len().max(1) as f64,
     })
 }
 
@@ -397,7 +406,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .to_vec(),
     )?;
     let cloud_base = format!("http://127.0.0.1:{cloud_port}");
-    let _cloud = spawn(
+    let cloud = spawn(
         [
             "cloud",
             "--demo",
@@ -447,7 +456,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             } else {
                 &serve
             };
-            let m = measure(target, ways[i], &queries, &args)?;
+            let cloud = (ways[i] == Way::Relay).then_some(&cloud);
+            let m = measure(target, ways[i], &queries, &args, cloud)?;
             eprintln!(
                 "round {round}, {}: {:.2}/{:.2} ms one at a time, {:.0} req/s with {} workers, {} errors",
                 ways[i].name(),
@@ -469,6 +479,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             loaded_p50_ms: median(runs.iter().map(|m| m.loaded_p50_ms).collect()),
             loaded_p99_ms: median(runs.iter().map(|m| m.loaded_p99_ms).collect()),
             errors: runs.iter().map(|m| m.errors).sum(),
+            cloud_cpu_us: median(runs.iter().map(|m| m.cloud_cpu_us).collect()),
         })
         .collect();
     println!(
@@ -503,6 +514,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "Throughput through the relay is {:.0} % of serve's sealed and {:.0} % of serve's plain API (target ≥ 50 %).",
         100.0 * relay.rps / sealed.rps,
         100.0 * relay.rps / plain.rps,
+    );
+    println!(
+        "Under load the cloud spent {:.0} µs of CPU per relayed search (its process's user + system time over the requests answered); it holds {:.1} MiB resident with one directory linked and {} users signed in.",
+        relay.cloud_cpu_us,
+        cloud.resident_kib()? as f64 / 1024.0,
+        args.users,
     );
     Ok(())
 }
