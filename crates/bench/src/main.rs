@@ -11,6 +11,7 @@
 
 mod callerid;
 mod engines;
+mod links;
 mod load;
 mod odbc;
 mod queries;
@@ -80,6 +81,8 @@ enum Cmd {
     Odbc(odbc::Args),
     /// Caller ID: the lookup beside SQLite, then every protocol of the real server.
     Callerid(callerid::Args),
+    /// What an idle directory link costs a cloud node in memory (starts a demo cloud).
+    Links(links::Args),
     /// One engine at one size (run by `search`; prints one JSON line).
     #[command(hide = true)]
     SearchOne {
@@ -137,6 +140,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Relay(args) => relay::run(args),
         Cmd::Odbc(args) => odbc::run(args),
         Cmd::Callerid(args) => callerid::run(args),
+        Cmd::Links(args) => links::run(args),
         Cmd::SearchOne {
             engine,
             size,
