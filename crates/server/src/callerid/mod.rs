@@ -268,28 +268,12 @@ async fn admit(
         );
     }
     let Some(client) = state.authenticate(request.headers()) else {
-        let mut response = refusal(
-            ProblemCode::Unauthorized,
-            401,
+        return unauthorized(
             "caller ID needs the Basic credentials configured for this phone system",
         );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"Kontakt caller ID\", charset=\"UTF-8\""),
-        );
-        return response;
     };
     if let Err(wait) = state.limiter.check(client.user.clone()) {
-        let secs = wait.as_secs().max(1);
-        let mut response = refusal(
-            ProblemCode::RateLimited,
-            429,
-            &format!("too many lookups; try again in {secs} s"),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return response;
+        return too_many(wait.as_secs().max(1));
     }
     let asker = Asker::Here {
         tenant: client.tenant.clone(),
@@ -297,6 +281,29 @@ async fn admit(
     };
     request.extensions_mut().insert(asker);
     next.run(request).await
+}
+
+/// `401` asking for Basic credentials.
+fn unauthorized(detail: &str) -> Response {
+    let mut response = refusal(ProblemCode::Unauthorized, 401, detail);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Kontakt caller ID\", charset=\"UTF-8\""),
+    );
+    response
+}
+
+/// `429` with when to try again.
+fn too_many(secs: u64) -> Response {
+    let mut response = refusal(
+        ProblemCode::RateLimited,
+        429,
+        &format!("too many lookups; try again in {secs} s"),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
 }
 
 /// A problem answer with `status`.

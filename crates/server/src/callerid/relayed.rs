@@ -20,7 +20,9 @@ use axum::routing::any;
 use kontakt_api::ProblemCode;
 use kontakt_directory::callerid::{Caller, MAX_NUMBER_BYTES};
 
-use super::{Asker, MAX_BODY, NoAnswer, basic_credentials, protocols, refusal};
+use super::{
+    Asker, MAX_BODY, NoAnswer, basic_credentials, protocols, refusal, too_many, unauthorized,
+};
 use crate::limiter::RateLimiter;
 use crate::link::{CallerAnswer, CallerAsk};
 use crate::relay::{Links, RelayError};
@@ -29,6 +31,8 @@ use crate::tenants::now_secs;
 
 /// Where the relayed protocols are: `{tenant}` is the organisation's tenant id.
 pub const PREFIX: &str = "/callerid/v1/tenants/{tenant}";
+/// What a refused phone system is told: its credentials are the directory's to check.
+const DIRECTORY_CHECKS: &str = "caller ID needs the Basic credentials configured for this phone system in the organisation's directory";
 /// A phone system waits briefly for a name before it lets the call ring without one.
 const DEADLINE: Duration = Duration::from_secs(3);
 /// Longest user name plus password relayed: a frame the directory refuses as too big
@@ -92,7 +96,7 @@ async fn admit(
     let Some((user, password)) = basic_credentials(request.headers())
         .filter(|(user, password)| user.len() + password.len() <= MAX_CREDENTIALS)
     else {
-        return unauthorized();
+        return unauthorized(DIRECTORY_CHECKS);
     };
     if let Err(wait) = relay.limiter.check(tenant.clone()) {
         return too_many(wait.as_secs().max(1));
@@ -123,7 +127,7 @@ pub(super) async fn ask(
     match links.caller(tenant, ask, DEADLINE).await {
         Ok(CallerAnswer::Found(caller)) => Ok(Some(caller)),
         Ok(CallerAnswer::NotFound) => Ok(None),
-        Ok(CallerAnswer::Unauthorized) => Err(NoAnswer::Refused(unauthorized())),
+        Ok(CallerAnswer::Unauthorized) => Err(NoAnswer::Refused(unauthorized(DIRECTORY_CHECKS))),
         Ok(CallerAnswer::RateLimited { retry_after_secs }) => {
             Err(NoAnswer::Refused(too_many(retry_after_secs)))
         }
@@ -143,31 +147,6 @@ pub(super) async fn ask(
             "the organisation's directory did not answer in time",
         ))),
     }
-}
-
-fn unauthorized() -> Response {
-    let mut response = refusal(
-        ProblemCode::Unauthorized,
-        401,
-        "caller ID needs the Basic credentials configured for this phone system in the organisation's directory",
-    );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"Kontakt caller ID\", charset=\"UTF-8\""),
-    );
-    response
-}
-
-fn too_many(secs: u64) -> Response {
-    let mut response = refusal(
-        ProblemCode::RateLimited,
-        429,
-        &format!("too many lookups; try again in {secs} s"),
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    response
 }
 
 fn unavailable(code: ProblemCode, detail: &str) -> Response {
