@@ -333,9 +333,21 @@ impl Links {
         admission: Admission,
         deadline: Duration,
     ) -> Result<Relayed, RelayError> {
-        match self.elsewhere_for(tenant) {
-            Some(elsewhere) => elsewhere.relay(tenant, request, admission, deadline).await,
-            None => self.relay_here(tenant, request, admission, deadline).await,
+        match (self.elsewhere_for(tenant), self.elsewhere.get()) {
+            (Some(elsewhere), _) => elsewhere.relay(tenant, request, admission, deadline).await,
+            // Every link here may go while the request waits: then another node's.
+            (None, Some(elsewhere)) => {
+                let here = self
+                    .relay_here(tenant, request.clone(), admission, deadline)
+                    .await;
+                match here {
+                    Err(RelayError::Offline) => {
+                        elsewhere.relay(tenant, request, admission, deadline).await
+                    }
+                    here => here,
+                }
+            }
+            (None, None) => self.relay_here(tenant, request, admission, deadline).await,
         }
     }
 
@@ -391,9 +403,15 @@ impl Links {
         ask: CallerAsk,
         deadline: Duration,
     ) -> Result<CallerAnswer, RelayError> {
-        match self.elsewhere_for(tenant) {
-            Some(elsewhere) => elsewhere.caller(tenant, ask, deadline).await,
-            None => self.caller_here(tenant, ask, deadline).await,
+        match (self.elsewhere_for(tenant), self.elsewhere.get()) {
+            (Some(elsewhere), _) => elsewhere.caller(tenant, ask, deadline).await,
+            (None, Some(elsewhere)) => {
+                match self.caller_here(tenant, ask.clone(), deadline).await {
+                    Err(RelayError::Offline) => elsewhere.caller(tenant, ask, deadline).await,
+                    here => here,
+                }
+            }
+            (None, None) => self.caller_here(tenant, ask, deadline).await,
         }
     }
 
