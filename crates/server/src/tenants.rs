@@ -116,16 +116,32 @@ impl TenantBook {
         })
     }
 
-    /// Reads the registry and enforces it every few seconds, for as long as the cloud runs.
+    /// Reads the registry and enforces it every few seconds and whenever PostgreSQL tells
+    /// of a change, for as long as the cloud runs.
     pub fn spawn_watch(self: &Arc<Self>, links: Arc<Links>) {
         if self.registry.is_none() {
             return;
         }
         let book = Arc::downgrade(self);
+        // With several nodes on PostgreSQL, another node's (or the operator's) change is
+        // read at once; the reading every few seconds stays as the fallback.
+        let noticed = Arc::new(tokio::sync::Notify::new());
+        let notices = self.registry.as_ref().and_then(|r| {
+            let noticed = Arc::clone(&noticed);
+            r.watch_changes(move || noticed.notify_one())
+        });
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(RELOAD_EVERY).await;
-                let Some(book) = book.upgrade() else { break };
+                tokio::select! {
+                    () = tokio::time::sleep(RELOAD_EVERY) => {}
+                    () = noticed.notified() => {}
+                }
+                let Some(book) = book.upgrade() else {
+                    if let Some(notices) = notices {
+                        notices.abort();
+                    }
+                    break;
+                };
                 if let Err(e) = book.reload().await {
                     tracing::error!(error = %e, "cannot read the registry; serving what was read before");
                     continue;

@@ -287,3 +287,54 @@ async fn each_hours_purge_is_claimed_once(registry: Registry) {
     assert!(!registry.claim_purge(now + 3601).await.unwrap());
 }
 on_both!(each_hours_purge_is_claimed_once);
+
+/// Several cloud nodes on PostgreSQL: a change by one writer (another node, the operator's
+/// command) reaches every node listening, at once — for what the nodes cache (organisations,
+/// enrolled directories), and not for a directory's routine link time.
+#[tokio::test]
+#[ignore = "needs PostgreSQL (apt-get install postgresql); ./test runs it"]
+async fn postgresql_tells_every_node_of_a_change() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    let url = postgres::server().database();
+    let node = Registry::open(&url).await.unwrap();
+    let writer = Registry::open(&url).await.unwrap();
+    let notices = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&notices);
+    let task = node
+        .watch_changes(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        })
+        .expect("PostgreSQL has change notices");
+    // Listening counts as a change (what happened before is unknown); then each write.
+    let settled = || async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        notices.swap(0, Ordering::SeqCst)
+    };
+    assert_eq!(
+        settled().await,
+        1,
+        "the first notice is the listening itself"
+    );
+    writer.register(&new_tenant(A, "Adler"), 0).await.unwrap();
+    assert_eq!(settled().await, 1, "a registration");
+    let code = writer.create_code(A, 0).await.unwrap();
+    let enrolled = writer.enroll(&code, A, &key(), "one", 10).await.unwrap();
+    let directory = enrolled.directory_id;
+    assert_eq!(settled().await, 1, "an enrollment");
+    writer.seen(&directory, &key(), 20).await.unwrap();
+    assert_eq!(settled().await, 0, "a link's routine update is no change");
+    writer.revoke(A, &directory).await.unwrap();
+    assert_eq!(settled().await, 1, "a revocation");
+    task.abort();
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite:{}", dir.path().join("registry.sqlite").display());
+    let sqlite = Registry::open(&sqlite).await.unwrap();
+    assert!(
+        sqlite.watch_changes(|| {}).is_none(),
+        "one node: nothing to tell"
+    );
+}

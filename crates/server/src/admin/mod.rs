@@ -442,7 +442,8 @@ async fn contact(
 }
 
 /// Reads the registry again and closes the links that may no longer stay, on this node
-/// at once (other nodes follow within `tenants::RELOAD_EVERY`).
+/// at once (other nodes follow on PostgreSQL's change notice, or within
+/// `tenants::RELOAD_EVERY`).
 async fn apply_registry(state: &SharedState) {
     if state.tenants.reload().await.is_ok() {
         state.tenants.enforce(&state.links, now_secs());

@@ -36,6 +36,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// Migrations only PostgreSQL runs: what SQLite (one node, nothing to tell) has no use for.
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    3,
+    "change notices",
+    include_str!("../../migrations/0003_change_notices.sql"),
+)];
+
+/// The channel the registry's triggers notify (migration 0003).
+const CHANGES_CHANNEL: &str = "kontakt_registry";
+
 /// What went wrong with the registry.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -127,6 +137,8 @@ pub struct Purged {
 
 pub struct Registry {
     pool: AnyPool,
+    /// The PostgreSQL server's URL, for listening to change notices.
+    postgres: Option<String>,
 }
 
 /// `sha256:` hex of `text`: how codes and credentials are stored — the same form as a
@@ -273,8 +285,15 @@ impl Registry {
                 .execute(&pool)
                 .await?;
         }
+        let postgres = (!url.starts_with("sqlite:")).then(|| url.clone());
+        let postgres_only = if postgres.is_some() {
+            POSTGRES_MIGRATIONS
+        } else {
+            &[]
+        };
         let migrations = MIGRATIONS
             .iter()
+            .chain(postgres_only)
             .map(|(version, description, sql)| {
                 Migration::new(
                     *version,
@@ -286,7 +305,41 @@ impl Registry {
             })
             .collect();
         Migrator::with_migrations(migrations).run(&pool).await?;
-        Ok(Registry { pool })
+        Ok(Registry { pool, postgres })
+    }
+
+    /// Calls `changed` whenever the registry's organisations or directories change, for as
+    /// long as the returned task runs: on PostgreSQL through LISTEN/NOTIFY (a lost
+    /// connection is opened again, and counts as a change, since notices may have been
+    /// missed). `None` on SQLite, where only this process writes.
+    pub fn watch_changes(
+        &self,
+        changed: impl Fn() + Send + 'static,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let url = self.postgres.clone()?;
+        Some(tokio::spawn(async move {
+            loop {
+                let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for registry changes; reading it every few seconds meanwhile");
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = listener.listen(CHANGES_CHANNEL).await {
+                    tracing::warn!(error = %e, "cannot listen for registry changes");
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    continue;
+                }
+                changed();
+                // `try_recv` reports a lost connection as `None` rather than reconnecting
+                // silently, so the notices missed meanwhile count as a change.
+                while let Ok(Some(_)) = listener.try_recv().await {
+                    changed();
+                }
+            }
+        }))
     }
 
     /// Registers an organisation; refused when it is registered already.

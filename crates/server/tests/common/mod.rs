@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod processes;
 pub mod roles;
 pub mod sealed;
 pub mod tap;
