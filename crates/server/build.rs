@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "src/compress.rs"]
+mod compress;
+
 fn main() {
     println!("cargo::rerun-if-env-changed=KONTAKT_TAB_DIST");
     println!("cargo::rustc-check-cfg=cfg(kontakt_tab_embedded)");
@@ -27,16 +30,35 @@ fn main() {
     let mut files = Vec::new();
     collect(&dist, &dist, &mut files);
     files.sort();
-    let mut code = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
-    for (name, path) in &files {
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    // (name, bytes, brotli, gzip): compressed here, once per build of the tab, rather than
+    // at every start of the service (brotli's best takes seconds for the wasm).
+    let mut code =
+        String::from("pub static FILES: &[(&str, &[u8], Option<&[u8]>, Option<&[u8]>)] = &[\n");
+    for (i, (name, path)) in files.iter().enumerate() {
         println!("cargo::rerun-if-changed={}", path.display());
+        let bytes = std::fs::read(path).expect("a readable file");
+        let encoded = |suffix: &str, make: fn(&[u8]) -> Vec<u8>| {
+            if !compress::worth_compressing(name, bytes.len()) {
+                return String::from("None");
+            }
+            let packed = make(&bytes);
+            if packed.len() >= bytes.len() {
+                return String::from("None");
+            }
+            let file = out_dir.join(format!("tab-{i}.{suffix}"));
+            std::fs::write(&file, packed).expect("OUT_DIR is writable");
+            format!("Some(include_bytes!({:?}))", file.display().to_string())
+        };
+        let brotli = encoded("br", compress::brotli);
+        let gzip = encoded("gz", compress::gzip);
         code.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?})),\n",
+            "    ({name:?}, include_bytes!({:?}), {brotli}, {gzip}),\n",
             path.display().to_string()
         ));
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("embedded_tab.rs");
+    let out = out_dir.join("embedded_tab.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
     println!("cargo::rustc-cfg=kontakt_tab_embedded");
 }

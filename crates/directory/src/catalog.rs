@@ -26,6 +26,10 @@ pub struct TenantDirectory {
     sources: Vec<Source>,
     store: SnapshotStore,
     current: ArcSwap<Directory>,
+    /// Per source, the hash of the snapshot the current directory was built from (0: none,
+    /// or damaged): a refresh that read the same rebuilds nothing, whatever the records on
+    /// disk say.
+    served: Mutex<Vec<u64>>,
     status: Mutex<Vec<SourceStatus>>,
     rebuilding: tokio::sync::Mutex<()>,
 }
@@ -66,8 +70,19 @@ impl TenantDirectory {
                     refresh_secs: s.refresh.as_secs(),
                 }
             })
-            .collect();
-        let directory = build_from_snapshots(label, tenant, &sources, &store, normalizer);
+            .collect::<Vec<_>>();
+        let (directory, served) = build_from_snapshots(label, tenant, &sources, &store, normalizer);
+        // A damaged snapshot counts as none: its source is read at once, and start-up waits
+        // for it as for a new source.
+        let mut status = status;
+        for (s, (hash, contacts)) in status.iter_mut().zip(&served) {
+            if *hash == 0 {
+                s.state = SourceState::Loading;
+                s.last_success = None;
+                s.contacts = *contacts as u64;
+            }
+        }
+        let served = served.into_iter().map(|(hash, _)| hash).collect();
         Ok(TenantDirectory {
             label: label.to_owned(),
             tenant: tenant.to_owned(),
@@ -75,6 +90,7 @@ impl TenantDirectory {
             sources,
             store,
             current: ArcSwap::from_pointee(directory),
+            served: Mutex::new(served),
             status: Mutex::new(status),
             rebuilding: tokio::sync::Mutex::new(()),
         })
@@ -110,7 +126,7 @@ impl TenantDirectory {
         self.update(index, |s| s.last_attempt = Some(now_secs()));
         let result = self.load(source).await;
         match &result {
-            Ok((report, changed)) => {
+            Ok((report, hash)) => {
                 if report.skipped > 0 {
                     tracing::warn!(
                         tenant = %self.label,
@@ -154,8 +170,9 @@ impl TenantDirectory {
                     s.last_success = Some(now_secs());
                     s.last_error = None;
                 });
-                // The same contacts as last time: the directory already holds them.
-                if *changed {
+                // The same contacts as the directory holds: nothing to rebuild.
+                let served = self.served.lock().expect("poisoned")[index];
+                if *hash != served {
                     self.rebuild().await;
                 }
             }
@@ -170,13 +187,13 @@ impl TenantDirectory {
         result.map(|(report, _)| report)
     }
 
-    /// Loads a source into a new snapshot; the flag says whether its contacts changed.
-    async fn load(&self, source: &Source) -> Result<(LoadReport, bool), SourceError> {
+    /// Loads a source into a new snapshot, and says the snapshot's hash.
+    async fn load(&self, source: &Source) -> Result<(LoadReport, u64), SourceError> {
         let mut writer = self.store.writer(&self.tenant, &source.id)?;
         match source.load(&mut writer).await {
             Ok(report) => {
-                let (_, changed) = writer.commit(&report)?;
-                Ok((report, changed))
+                let meta = writer.commit(&report)?;
+                Ok((report, meta.content_hash))
             }
             Err(e) => {
                 writer.abandon();
@@ -207,7 +224,7 @@ impl TenantDirectory {
         })
         .await;
         match built {
-            Ok(directory) => {
+            Ok((directory, served)) => {
                 tracing::info!(
                     tenant = %self.label,
                     contacts = directory.len(),
@@ -215,6 +232,8 @@ impl TenantDirectory {
                     "directory rebuilt"
                 );
                 self.current.store(Arc::new(directory));
+                *self.served.lock().expect("poisoned") =
+                    served.into_iter().map(|(hash, _)| hash).collect();
             }
             Err(e) => {
                 tracing::error!(tenant = %self.label, error = %e, "rebuilding the directory failed")
@@ -253,26 +272,39 @@ impl TenantDirectory {
     }
 }
 
+/// The directory from every source's snapshot, and per source the hash of what it holds
+/// (0 where the snapshot is missing or damaged, so that the next reading of the source
+/// rebuilds whatever its content) and the contacts read.
 fn build_from_snapshots(
     label: &str,
     tenant: &str,
     sources: &[Source],
     store: &SnapshotStore,
     normalizer: PhoneNormalizer,
-) -> Directory {
+) -> (Directory, Vec<(u64, usize)>) {
     let mut builder = Directory::builder(normalizer);
+    let mut served = Vec::with_capacity(sources.len());
     for s in sources {
         match store.read(tenant, &s.id, |c| builder.push(c)) {
-            Ok((_, 0)) => {}
-            Ok((_, damaged)) => {
-                tracing::warn!(tenant = %label, source = s.id, damaged, "damaged snapshot lines skipped")
+            Ok(read) => {
+                if let Some(damage) = read.damage() {
+                    tracing::error!(
+                        tenant = %label,
+                        source = s.id,
+                        contacts = read.contacts,
+                        damage,
+                        "damaged snapshot: serving what could be read and reading the source again"
+                    );
+                }
+                served.push((if read.intact { read.hash } else { 0 }, read.contacts));
             }
             Err(e) => {
-                tracing::error!(tenant = %label, source = s.id, error = %e, "snapshot unreadable")
+                tracing::error!(tenant = %label, source = s.id, error = %e, "snapshot unreadable; the source's next reading replaces it");
+                served.push((0, 0));
             }
         }
     }
-    builder.finish()
+    (builder.finish(), served)
 }
 
 #[cfg(test)]
@@ -384,6 +416,54 @@ mod tests {
         t.refresh(0).await.unwrap();
         assert!(!Arc::ptr_eq(&first, &t.directory()));
         assert_eq!(t.directory().search("berg-lund", 1).total, 1);
+    }
+
+    /// Issue 20: a damaged snapshot hid a source's contacts until the source changed,
+    /// because the refresh compared the source's hash with the damaged file's record.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_damaged_snapshot_is_repaired_by_the_next_reading_of_an_unchanged_source() {
+        let data = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let csv = files.path().join("crm.csv");
+        std::fs::write(
+            &csv,
+            "First Name,Last Name\nAnna,Berg\nJürgen,Müller\nEva,Wüst\n",
+        )
+        .unwrap();
+        let open = || {
+            TenantDirectory::open(
+                "t",
+                "tenant",
+                demo::dialing(),
+                vec![csv_source(&csv)],
+                SnapshotStore::new(data.path()),
+            )
+            .unwrap()
+        };
+        open().refresh(0).await.unwrap();
+        let snapshot = data.path().join("tenant/crm.jsonl");
+        let hurts: [(&str, &dyn Fn()); 3] = [
+            ("truncated", &|| {
+                let text = std::fs::read_to_string(&snapshot).unwrap();
+                std::fs::write(&snapshot, &text[..text.len() / 3]).unwrap();
+            }),
+            ("emptied", &|| std::fs::write(&snapshot, "").unwrap()),
+            ("deleted", &|| std::fs::remove_file(&snapshot).unwrap()),
+        ];
+        for (what, hurt) in hurts {
+            hurt();
+            // The restart serves what could be read (less than 3), and reads the source at
+            // once rather than at its next interval, ...
+            let t = open();
+            assert!(t.directory().len() < 3, "{what}");
+            assert_eq!(t.never_loaded(), [0], "{what}");
+            // ... and the next reading of the unchanged source brings all three back.
+            t.refresh(0).await.unwrap();
+            assert_eq!(t.directory().len(), 3, "{what}: repaired");
+            assert_eq!(t.directory().search("wüst", 1).total, 1, "{what}");
+            // Repaired means intact again: a restart serves all three at once.
+            assert_eq!(open().directory().len(), 3, "{what}: after the repair");
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,28 +101,99 @@ impl SnapshotStore {
         serde_json::from_slice(&fs::read(meta).ok()?).ok()
     }
 
-    /// Streams the snapshot's contacts into `f`; `Ok(false)` when there is none yet. A line
-    /// that does not parse (a damaged file) is skipped and counted, not fatal.
+    /// Streams the snapshot's contacts into `f` and says what it found, checked against
+    /// the record written beside it: a line that does not parse is skipped, and a file
+    /// that is shorter, longer or otherwise not what was written is reported as damaged.
     pub fn read(
         &self,
         tenant: &str,
         source: &str,
         mut f: impl FnMut(Contact),
-    ) -> std::io::Result<(bool, usize)> {
+    ) -> std::io::Result<SnapshotRead> {
         let (data, _, _) = self.paths(tenant, source);
         let file = match File::open(&data) {
             Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((false, 0)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(SnapshotRead {
+                    found: false,
+                    expected: self.meta(tenant, source).map(|m| m.contacts),
+                    ..SnapshotRead::default()
+                });
+            }
             Err(e) => return Err(e),
         };
-        let mut damaged = 0;
-        for line in BufReader::new(file).lines() {
-            match serde_json::from_str::<Contact>(&line?) {
-                Ok(c) => f(c),
-                Err(_) => damaged += 1,
+        let mut read = SnapshotRead {
+            found: true,
+            hash: crate::fnv::OFFSET,
+            expected: None,
+            ..SnapshotRead::default()
+        };
+        let mut reader = BufReader::new(file);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            read.hash = crate::fnv::extend(read.hash, &line);
+            match serde_json::from_slice::<Contact>(&line) {
+                Ok(c) => {
+                    read.contacts += 1;
+                    f(c);
+                }
+                Err(_) => read.damaged += 1,
             }
         }
-        Ok((true, damaged))
+        let meta = self.meta(tenant, source);
+        read.expected = meta.as_ref().map(|m| m.contacts);
+        read.intact = meta.is_some_and(|m| {
+            m.content_hash == read.hash && m.contacts == read.contacts && read.damaged == 0
+        });
+        Ok(read)
+    }
+}
+
+/// What reading a snapshot found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotRead {
+    /// There was a snapshot file.
+    pub found: bool,
+    /// Contacts read from it.
+    pub contacts: usize,
+    /// Lines that did not parse.
+    pub damaged: usize,
+    /// Contacts its record says it held; `None` without a record.
+    pub expected: Option<usize>,
+    /// Exactly what was written: the record's contacts and hash match the file's.
+    pub intact: bool,
+    /// FNV-1a over the file's bytes, as [`SnapshotMeta::content_hash`]: what the directory
+    /// built from it holds.
+    pub hash: u64,
+}
+
+impl SnapshotRead {
+    /// The damage in words for the log, `None` when there is none to report (intact, or
+    /// no snapshot and no record of one).
+    pub fn damage(&self) -> Option<String> {
+        match (self.found, self.expected) {
+            (false, None) => None,
+            (false, Some(n)) => Some(format!(
+                "the snapshot file is missing; its record says it held {n} contacts"
+            )),
+            (true, None) => Some(format!(
+                "the snapshot has no record of what it held (its .meta.json is missing or unreadable); {} contacts read, {} lines unreadable",
+                self.contacts, self.damaged
+            )),
+            (true, Some(_)) if self.intact => None,
+            (true, Some(n)) if self.contacts < n => Some(format!(
+                "{} of {n} contacts unreadable (the file is truncated or damaged)",
+                n - self.contacts
+            )),
+            (true, Some(n)) => Some(format!(
+                "the snapshot does not match its record ({} contacts read, {n} recorded, {} lines unreadable)",
+                self.contacts, self.damaged
+            )),
+        }
     }
 }
 
@@ -147,13 +218,11 @@ impl ContactSink for SnapshotWriter {
 }
 
 impl SnapshotWriter {
-    /// Makes this the source's snapshot: flushed, synced, renamed over the old one. The flag
-    /// says whether its contacts differ from the snapshot it replaced.
-    pub fn commit(self, report: &LoadReport) -> Result<(SnapshotMeta, bool), SourceError> {
+    /// Makes this the source's snapshot: flushed, synced, renamed over the old one. Whether
+    /// its contacts differ from what is served is the caller's to tell, by the hash: not
+    /// from the old record, which may describe a snapshot damaged since.
+    pub fn commit(self, report: &LoadReport) -> Result<SnapshotMeta, SourceError> {
         let io = |e: std::io::Error| SourceError::Snapshot(e.to_string());
-        let before: Option<SnapshotMeta> = fs::read(&self.meta)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
         let file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
         file.sync_all().map_err(io)?;
         drop(file);
@@ -169,9 +238,7 @@ impl SnapshotWriter {
         let mut m = private_file(&self.meta).map_err(io)?;
         m.write_all(&serde_json::to_vec(&meta).expect("meta serialises"))
             .map_err(io)?;
-        let changed =
-            before.is_none_or(|b| b.content_hash != meta.content_hash || b.content_hash == 0);
-        Ok((meta, changed))
+        Ok(meta)
     }
 
     /// Throws the partial snapshot away (the load failed).
@@ -191,7 +258,8 @@ mod tests {
     fn a_committed_snapshot_reads_back_and_an_abandoned_one_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = SnapshotStore::new(dir.path());
-        assert_eq!(store.read("t", "s", |_| {}).unwrap(), (false, 0));
+        let none = store.read("t", "s", |_| {}).unwrap();
+        assert!(!none.found && none.damage().is_none());
         let contacts = demo::generate(50, 1);
         let mut w = store.writer("t", "s").unwrap();
         for c in contacts.iter().cloned() {
@@ -203,7 +271,9 @@ mod tests {
         };
         w.commit(&report).unwrap();
         let mut back = Vec::new();
-        assert_eq!(store.read("t", "s", |c| back.push(c)).unwrap(), (true, 0));
+        let read = store.read("t", "s", |c| back.push(c)).unwrap();
+        assert!(read.found && read.intact, "{read:?}");
+        assert_eq!(read.damage(), None);
         assert_eq!(back, contacts);
         assert_eq!(store.meta("t", "s").unwrap().contacts, 50);
 
@@ -230,19 +300,86 @@ mod tests {
         assert_eq!(mode & 0o077, 0, "{mode:o}");
     }
 
+    /// A snapshot of three contacts, and its path.
+    fn three(dir: &Path) -> (SnapshotStore, PathBuf) {
+        let store = SnapshotStore::new(dir);
+        let mut w = store.writer("t", "s").unwrap();
+        for c in demo::generate(3, 1) {
+            w.push(c).unwrap();
+        }
+        let report = LoadReport {
+            contacts: 3,
+            ..LoadReport::default()
+        };
+        w.commit(&report).unwrap();
+        (store, dir.join("t/s.jsonl"))
+    }
+
     #[test]
     fn damaged_lines_are_counted_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SnapshotStore::new(dir.path());
-        let mut w = store.writer("t", "s").unwrap();
-        w.push(demo::generate(1, 1).remove(0)).unwrap();
-        w.commit(&LoadReport::default()).unwrap();
-        let path = dir.path().join("t/s.jsonl");
+        let (store, path) = three(dir.path());
         let mut text = fs::read_to_string(&path).unwrap();
         text.push_str("{not json\n");
         fs::write(&path, text).unwrap();
         let mut n = 0;
-        assert_eq!(store.read("t", "s", |_| n += 1).unwrap(), (true, 1));
-        assert_eq!(n, 1);
+        let read = store.read("t", "s", |_| n += 1).unwrap();
+        assert_eq!((read.contacts, read.damaged, read.intact), (3, 1, false));
+        assert_eq!(n, 3);
+        assert!(read.damage().unwrap().contains("does not match its record"));
+    }
+
+    /// Every kind of damage is found when the snapshot is read, not only lines that do not
+    /// parse: a truncated file whose remaining lines parse, a flipped bit inside a value, a
+    /// lost file, a lost or foreign record.
+    #[test]
+    fn damage_is_found_at_load_and_said_with_the_loss() {
+        let damage = |hurt: &dyn Fn(&Path, &Path)| {
+            let dir = tempfile::tempdir().unwrap();
+            let (store, path) = three(dir.path());
+            hurt(&path, &dir.path().join("t/s.meta.json"));
+            let read = store.read("t", "s", |_| {}).unwrap();
+            assert!(!read.intact, "{read:?}");
+            read.damage().expect("damage is reported")
+        };
+        let cut_after_first_line = |p: &Path, _: &Path| {
+            let text = fs::read_to_string(p).unwrap();
+            fs::write(p, &text[..text.find('\n').unwrap() + 1]).unwrap();
+        };
+        assert_eq!(
+            damage(&cut_after_first_line),
+            "2 of 3 contacts unreadable (the file is truncated or damaged)"
+        );
+        let cut_mid_line = |p: &Path, _: &Path| {
+            let text = fs::read_to_string(p).unwrap();
+            fs::write(p, &text[..text.len() / 2]).unwrap();
+        };
+        assert!(damage(&cut_mid_line).contains("of 3 contacts unreadable"));
+        // A bit flipped inside a name: the line still parses, only the hash tells.
+        let flip = |p: &Path, _: &Path| {
+            let mut bytes = fs::read(p).unwrap();
+            let at = bytes.windows(3).position(|w| w == b"\":\"").unwrap() + 4;
+            bytes[at] ^= 0x01;
+            fs::write(p, bytes).unwrap();
+        };
+        assert!(damage(&flip).contains("does not match its record (3 contacts read"));
+        let delete = |p: &Path, _: &Path| fs::remove_file(p).unwrap();
+        assert_eq!(
+            damage(&delete),
+            "the snapshot file is missing; its record says it held 3 contacts"
+        );
+        let lose_record = |_: &Path, m: &Path| fs::remove_file(m).unwrap();
+        assert!(damage(&lose_record).contains("has no record"));
+        let record_of_more = |_: &Path, m: &Path| {
+            let text = fs::read_to_string(m).unwrap();
+            fs::write(m, text.replace("\"contacts\":3", "\"contacts\":4")).unwrap();
+        };
+        assert!(damage(&record_of_more).starts_with("1 of 4 contacts unreadable"));
+        let record_of_another = |_: &Path, m: &Path| {
+            let mut meta: SnapshotMeta = serde_json::from_slice(&fs::read(m).unwrap()).unwrap();
+            meta.content_hash ^= 1;
+            fs::write(m, serde_json::to_vec(&meta).unwrap()).unwrap();
+        };
+        assert!(damage(&record_of_another).contains("does not match its record"));
     }
 }

@@ -11,7 +11,10 @@ use kontakt_api::{Contact, PhoneKind};
 use kontakt_directory::sources::LoadReport;
 
 fn export(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Cargo sets it when running the test too: the checkout being tested, even when the
+    // binary was built (identically) from another checkout sharing the target folder.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .join("tests/exports")
         .join(name)
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cache_key;
 pub mod callerid;
 pub mod cluster;
+mod compress;
 pub mod demo;
 pub mod layers;
 pub mod limiter;

@@ -1,11 +1,11 @@
 //! Serving the built tab with the headers a Teams tab needs.
 //!
 //! The tab is a handful of files. They are read once at start (from Trunk's `dist/`, or from
-//! the copy built into the binary), compressed once with brotli and gzip, and served from
-//! memory with ETags; names Trunk hashed are cached for a year.
+//! the copy built into the binary), compressed once with brotli and gzip (the copy in the
+//! binary was compressed while building it), and served from memory with ETags; names Trunk
+//! hashed are cached for a year.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,8 +32,7 @@ pub const TAB_EMBEDDED: bool = cfg!(kontakt_tab_embedded);
 /// One file of the tab, in every encoding it is offered in.
 struct Asset {
     identity: Bytes,
-    brotli: Option<Bytes>,
-    gzip: Option<Bytes>,
+    encoded: Encoded,
     content_type: &'static str,
     etag: HeaderValue,
     /// The name carries a content hash: the bytes behind it never change.
@@ -65,9 +64,15 @@ impl Tab {
             }
             let files = files::FILES
                 .iter()
-                .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
+                .map(|(name, bytes, brotli, gzip)| {
+                    let encoded = Encoded {
+                        brotli: brotli.map(Bytes::from_static),
+                        gzip: gzip.map(Bytes::from_static),
+                    };
+                    ((*name).to_owned(), bytes.to_vec(), Some(encoded))
+                })
                 .collect();
-            Some(Tab::from_files(files, hsts))
+            Some(Tab::from_encoded(files, hsts))
         }
         #[cfg(not(kontakt_tab_embedded))]
         {
@@ -76,12 +81,20 @@ impl Tab {
         }
     }
 
-    /// Builds the tab from `(path relative to the root, bytes)` pairs.
+    /// Builds the tab from `(path relative to the root, bytes)` pairs, compressing them.
     pub fn from_files(files: Vec<(String, Vec<u8>)>, hsts: bool) -> anyhow::Result<Self> {
+        Tab::from_encoded(files.into_iter().map(|(p, b)| (p, b, None)).collect(), hsts)
+    }
+
+    /// Builds the tab from its files, each with its encodings when they were made already.
+    fn from_encoded(
+        files: Vec<(String, Vec<u8>, Option<Encoded>)>,
+        hsts: bool,
+    ) -> anyhow::Result<Self> {
         let index = files
             .iter()
-            .find(|(p, _)| p == "index.html")
-            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .find(|(p, _, _)| p == "index.html")
+            .map(|(_, b, _)| String::from_utf8_lossy(b).into_owned())
             .ok_or_else(|| anyhow::anyhow!("the tab is not built: there is no index.html (run ./run, or trunk build --release)"))?;
         let hashes: Vec<String> = inline_scripts(&index)
             .map(|s| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes()))))
@@ -94,9 +107,10 @@ impl Tab {
         );
         let assets = files
             .into_iter()
-            .filter(|(path, _)| !path.starts_with('.'))
-            .map(|(path, bytes)| {
-                let asset = Asset::new(&path, bytes);
+            .filter(|(path, _, _)| !path.starts_with('.'))
+            .map(|(path, bytes, encoded)| {
+                let encoded = encoded.unwrap_or_else(|| Encoded::of(&path, &bytes));
+                let asset = Asset::new(&path, bytes, encoded);
                 (path, asset)
             })
             .collect();
@@ -141,7 +155,7 @@ impl Tab {
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let (body, encoding) = match (&asset.brotli, &asset.gzip) {
+        let (body, encoding) = match (&asset.encoded.brotli, &asset.encoded.gzip) {
             (Some(br), _) if accepts_encoding(accepts, "br") => (br.clone(), Some("br")),
             (_, Some(gz)) if accepts_encoding(accepts, "gzip") => (gz.clone(), Some("gzip")),
             _ => (asset.identity.clone(), None),
@@ -194,16 +208,31 @@ pub(crate) fn security_headers(headers: &mut HeaderMap, csp: HeaderValue) {
     );
 }
 
-impl Asset {
-    fn new(path: &str, bytes: Vec<u8>) -> Self {
-        let content_type = content_type(path);
-        let compressible = !matches!(content_type, "image/png" | "image/x-icon");
+/// A file's compressed forms, each only when smaller than the file.
+struct Encoded {
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+}
+
+impl Encoded {
+    fn of(path: &str, bytes: &[u8]) -> Encoded {
+        if !crate::compress::worth_compressing(path, bytes.len()) {
+            return Encoded {
+                brotli: None,
+                gzip: None,
+            };
+        }
         let smaller = |b: Vec<u8>| (b.len() < bytes.len()).then(|| Bytes::from(b));
-        let (brotli, gzip) = if compressible && bytes.len() > 512 {
-            (smaller(brotli_of(&bytes)), smaller(gzip_of(&bytes)))
-        } else {
-            (None, None)
-        };
+        Encoded {
+            brotli: smaller(crate::compress::brotli(bytes)),
+            gzip: smaller(crate::compress::gzip(bytes)),
+        }
+    }
+}
+
+impl Asset {
+    fn new(path: &str, bytes: Vec<u8>, encoded: Encoded) -> Self {
+        let content_type = content_type(path);
         let digest = Sha256::digest(&bytes);
         let etag = format!(
             "\"{}\"",
@@ -217,25 +246,9 @@ impl Asset {
             etag: HeaderValue::from_str(&etag).expect("hex is a valid header"),
             immutable: is_hashed_asset(path),
             identity: Bytes::from(bytes),
-            brotli,
-            gzip,
+            encoded,
         }
     }
-}
-
-fn brotli_of(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        w.write_all(bytes).expect("writing to a Vec cannot fail");
-    }
-    out
-}
-
-fn gzip_of(bytes: &[u8]) -> Vec<u8> {
-    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    w.write_all(bytes).expect("writing to a Vec cannot fail");
-    w.finish().expect("writing to a Vec cannot fail")
 }
 
 /// Whether `accept` (an Accept-Encoding value) allows `coding` (q > 0).

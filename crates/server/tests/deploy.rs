@@ -12,7 +12,10 @@ use std::time::Duration;
 use common::*;
 
 fn deploy(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Cargo sets it when running the test too: the checkout being tested, even when the
+    // binary was built (identically) from another checkout sharing the target folder.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .join("../../deploy")
         .join(name)
 }
