@@ -109,8 +109,11 @@ impl PhoneNormalizer {
         if let Some(main) = params.main_number.as_deref().map(str::trim)
             && !main.is_empty()
         {
+            // "+49 89 4711-0" is how German companies write their switchboard: the number
+            // extensions hang off is the part before "-0" (extension 250 is 4711-250).
+            let base = switchboard_base(main).unwrap_or(main);
             let e164 = normalizer
-                .parse_full(main)
+                .parse_full(base)
                 .ok_or_else(|| DialingError::BadMainNumber(main.to_owned()))?;
             normalizer.main = Some(e164);
         }
@@ -397,6 +400,17 @@ fn bare_extension(raw: &str) -> Option<String> {
         .then_some(digits)
 }
 
+/// The base of a switchboard number written with its operator extension, `4711-0` →
+/// `4711`; `None` when `main` is not written that way.
+fn switchboard_base(main: &str) -> Option<&str> {
+    let base = main
+        .strip_suffix('0')?
+        .trim_end()
+        .strip_suffix('-')?
+        .trim_end();
+    base.ends_with(|c: char| c.is_ascii_digit()).then_some(base)
+}
+
 #[cfg(test)]
 mod layout_tests {
     use super::*;
@@ -537,6 +551,23 @@ mod tests {
             n.normalize("089 12345678 ext 12").as_deref(),
             Some("+49891234567812")
         );
+    }
+
+    /// Issue 19: the usual German way to write a switchboard, "+49 89 4711-0", made
+    /// extension 250 into +498947110250.
+    #[test]
+    fn a_switchboard_written_with_its_operator_extension_is_the_base_of_extensions() {
+        let n = PhoneNormalizer::new(&DialingParams {
+            country: "DE".into(),
+            area_code: Some("89".into()),
+            main_number: Some("+49 89 4711-0".into()),
+        })
+        .unwrap();
+        assert_eq!(n.normalize("-250").as_deref(), Some("+49894711250"));
+        assert_eq!(n.normalize("089 4711-0").as_deref(), Some("+498947110"));
+        assert_eq!(switchboard_base("+49 89 4711 - 0"), Some("+49 89 4711"));
+        assert_eq!(switchboard_base("+49 89 452000"), None);
+        assert_eq!(switchboard_base("-0"), None);
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub enum SecretError {
         "the cache secret {path} holds {len} bytes; it needs at least {MIN_SECRET_BYTES} (e.g. `openssl rand -base64 48 > {path}`)"
     )]
     TooShort { path: String, len: usize },
+    #[error(
+        "the cache secret {path} is damaged ({what}); restore it from the backup, or — to clear every user's favourites and recents on their devices — delete it and a new one is made"
+    )]
+    Damaged { path: String, what: &'static str },
 }
 
 pub struct CacheKeys {
@@ -47,12 +51,18 @@ impl CacheKeys {
     }
 
     /// Reads the secret at `path`, or creates one there (owner-readable only) when there is
-    /// no file yet. Surrounding whitespace is not part of the secret.
-    pub fn load_or_create(path: &Path) -> Result<Self, SecretError> {
+    /// no file yet. Surrounding whitespace is not part of the secret. A file that exists but
+    /// cannot be read or looks damaged refuses the start: a new secret would silently clear
+    /// every user's device cache. `data_dir` tells whether this server ran before (it has
+    /// snapshots); a secret missing there is made anew, loudly.
+    pub fn load_or_create(path: &Path, data_dir: &Path) -> Result<Self, SecretError> {
         let shown = path.display().to_string();
         match std::fs::read(path) {
             Ok(bytes) => {
                 let secret = bytes.trim_ascii();
+                if let Some(what) = damage(secret) {
+                    return Err(SecretError::Damaged { path: shown, what });
+                }
                 if secret.len() < MIN_SECRET_BYTES {
                     return Err(SecretError::TooShort {
                         path: shown,
@@ -67,7 +77,14 @@ impl CacheKeys {
                     path: shown.clone(),
                     source,
                 })?;
-                tracing::info!(path = %shown, "created a new cache secret");
+                if has_snapshots(data_dir) {
+                    tracing::error!(
+                        path = %shown,
+                        "the cache secret was missing although this server has run before (it has snapshots): a new one was made, so every user's favourites and recents on their devices are cleared on their next visit. If the old secret is in a backup, stop the service, put it back and start again (docs/operations.md, backups)"
+                    );
+                } else {
+                    tracing::info!(path = %shown, "created a new cache secret");
+                }
                 Ok(Self::from_secret(secret.as_bytes()))
             }
             Err(source) => Err(SecretError::Read {
@@ -91,6 +108,36 @@ impl CacheKeys {
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         URL_SAFE_NO_PAD.encode(key)
     }
+}
+
+/// What makes a secret's bytes look damaged rather than chosen: a file zeroed or cut by a
+/// crash or a bad restore. Secrets are random bytes or their base64, never this.
+fn damage(secret: &[u8]) -> Option<&'static str> {
+    if secret.contains(&0) {
+        return Some("it holds zero bytes, as a file does that a crash left unwritten");
+    }
+    let mut seen = [false; 256];
+    for b in secret {
+        seen[usize::from(*b)] = true;
+    }
+    let distinct = seen.iter().filter(|s| **s).count();
+    (secret.len() >= MIN_SECRET_BYTES && distinct < 8)
+        .then_some("it repeats fewer than 8 different bytes; a random secret does not")
+}
+
+/// Whether `data_dir` holds source snapshots (`{tenant}/{source}.meta.json`): the server
+/// has served before.
+fn has_snapshots(data_dir: &Path) -> bool {
+    let Ok(tenants) = std::fs::read_dir(data_dir) else {
+        return false;
+    };
+    tenants.flatten().any(|t| {
+        std::fs::read_dir(t.path()).is_ok_and(|files| {
+            files
+                .flatten()
+                .any(|f| f.file_name().to_string_lossy().ends_with(".meta.json"))
+        })
+    })
 }
 
 /// Creates `path` readable by its owner only; never replaces an existing file.
@@ -137,7 +184,7 @@ mod tests {
     fn a_missing_secret_is_created_private_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state/cache-secret");
-        let first = CacheKeys::load_or_create(&path)
+        let first = CacheKeys::load_or_create(&path, dir.path())
             .unwrap()
             .for_user(TENANT, USER);
         #[cfg(unix)]
@@ -146,18 +193,19 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let again = CacheKeys::load_or_create(&path)
+        let again = CacheKeys::load_or_create(&path, dir.path())
             .unwrap()
             .for_user(TENANT, USER);
         assert_eq!(first, again);
         // An admin's secret with a trailing newline is the same secret without it.
-        std::fs::write(&path, format!("{}\n", "x".repeat(40))).unwrap();
-        let with_newline = CacheKeys::load_or_create(&path)
+        let chosen = "q8ZJ3vN0pXb7LrT1wYc5HsKd2MfGa9Ue4Vo6Ri";
+        std::fs::write(&path, format!("{chosen}\n")).unwrap();
+        let with_newline = CacheKeys::load_or_create(&path, dir.path())
             .unwrap()
             .for_user(TENANT, USER);
         assert_eq!(
             with_newline,
-            CacheKeys::from_secret("x".repeat(40).as_bytes()).for_user(TENANT, USER)
+            CacheKeys::from_secret(chosen.as_bytes()).for_user(TENANT, USER)
         );
     }
 
@@ -166,10 +214,53 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache-secret");
         std::fs::write(&path, "too short\n").unwrap();
-        let err = CacheKeys::load_or_create(&path).err().unwrap().to_string();
+        let err = CacheKeys::load_or_create(&path, dir.path())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             err.contains("9 bytes") && err.contains("openssl rand"),
             "{err}"
         );
+    }
+
+    /// A secret a crash zeroed, a file of one repeated byte, or one that cannot be read
+    /// refuses the start rather than silently clearing every user's device cache.
+    #[test]
+    fn a_damaged_or_unreadable_secret_refuses_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache-secret");
+        let refused = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            CacheKeys::load_or_create(&path, dir.path())
+                .err()
+                .expect("refused")
+                .to_string()
+        };
+        let zeroed = refused(&[0u8; 43]);
+        assert!(
+            zeroed.contains("damaged") && zeroed.contains("zero bytes"),
+            "{zeroed}"
+        );
+        assert!(zeroed.contains("restore it from the backup"), "{zeroed}");
+        let repeated = refused("a".repeat(48).as_bytes());
+        assert!(
+            repeated.contains("fewer than 8 different bytes"),
+            "{repeated}"
+        );
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        let unreadable = CacheKeys::load_or_create(&path, dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            unreadable.starts_with("cannot read the cache secret"),
+            "{unreadable}"
+        );
+        // A secret made by the service is neither.
+        std::fs::remove_dir(&path).unwrap();
+        CacheKeys::load_or_create(&path, dir.path()).unwrap();
+        CacheKeys::load_or_create(&path, dir.path()).unwrap();
     }
 }

@@ -179,7 +179,7 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
         data_dir: settings.data_dir.clone(),
         startup_wait: settings.startup_wait,
         validator: Arc::new(settings.sign_in.validator(None)),
-        cache_keys: Arc::new(settings.cache_secret.keys()?),
+        cache_keys: Arc::new(settings.cache_secret.keys(&settings.data_dir)?),
         limiter: limiter::RateLimiter::per_user(&settings.limits),
         demo: settings.demo_enabled(),
         public_key: settings.throwaway_demo(),

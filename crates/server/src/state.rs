@@ -78,7 +78,7 @@ impl AppState {
                 data_dir: settings.data_dir.clone(),
                 startup_wait: settings.startup_wait,
                 validator: Arc::clone(&validator),
-                cache_keys: Arc::new(settings.cache_secret.keys()?),
+                cache_keys: Arc::new(settings.cache_secret.keys(&settings.data_dir)?),
                 limiter: Arc::clone(&limiter),
                 demo: settings.demo_enabled(),
                 public_key: settings.throwaway_demo(),

@@ -12,8 +12,20 @@ use common::*;
 
 const CSV: &str = "First Name,Last Name,Company\nAnna,Berg,Alpha GmbH\nJürgen,Müller,Alpha GmbH\nEva,Wüst,Alpha GmbH\n";
 
-/// `kontakt serve` with one organisation whose source is `csv`, on `port`.
+/// `kontakt serve` with one organisation whose source is `csv`, answering on `port`.
 fn serve(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str) -> Process {
+    let process = start(dir, port, jwks, csv, log);
+    wait_for_port(port);
+    process
+}
+
+/// `kontakt serve` started, not yet answering.
+fn start(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str) -> Process {
+    start_with(dir, port, jwks, csv, log, "")
+}
+
+/// … with `extra` lines in the source's table.
+fn start_with(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str, extra: &str) -> Process {
     let config = dir.join("kontakt.toml");
     std::fs::write(
         &config,
@@ -21,16 +33,14 @@ fn serve(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str) -> Process {
             "[server]\nmode = \"development\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\n\
              [auth]\nclient_id = \"{CLIENT_ID}\"\napplication_id_uri = \"api://{HOST}/{CLIENT_ID}\"\njwks_url = \"{jwks}\"\n{tenant}",
             data = dir.join("data").display().to_string(),
-            tenant = tenant(TENANT_A, "Alpha", "89", csv),
+            tenant = tenant(TENANT_A, "Alpha", "89", csv) + extra,
         ),
     )
     .unwrap();
-    let process = kontakt(
+    kontakt(
         &["serve", "--config", &config.display().to_string()],
         &dir.join(log),
-    );
-    wait_for_port(port);
-    process
+    )
 }
 
 /// The hits for `q`, through the API as the tab asks.
@@ -99,4 +109,141 @@ async fn a_damaged_snapshot_is_reported_and_repaired_from_the_unchanged_source_a
     assert_eq!(hits(port, "Wüst").await, 1);
     let log = std::fs::read_to_string(dir.path().join("third.log")).unwrap();
     assert!(!log.contains("damaged snapshot"), "{log}");
+}
+
+/// The cache secret lost, or damaged: a new secret would silently clear every user's
+/// favourites and recents on their devices. Damaged refuses the start and says how to
+/// recover; missing on a server that has served before is made anew, loudly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_cache_secret_is_said_loudly_and_a_damaged_one_refuses_the_start() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("crm.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    let port = free_port();
+    let secret = dir.path().join("data").join("cache-secret");
+
+    let mut first = serve(dir.path(), port, &jwks.url, &csv, "first.log");
+    assert_eq!(hits(port, "Berg").await, 1);
+    first.kill();
+    let log = std::fs::read_to_string(dir.path().join("first.log")).unwrap();
+    assert!(log.contains("created a new cache secret"), "{log}");
+    assert!(
+        !log.contains("was missing"),
+        "a first start is no loss:\n{log}"
+    );
+
+    let good = std::fs::read(&secret).unwrap();
+    std::fs::write(&secret, vec![0u8; good.len()]).unwrap();
+    let mut refused = start(dir.path(), port, &jwks.url, &csv, "zeroed.log");
+    let status = refused.0.wait().unwrap();
+    assert!(!status.success());
+    let log = std::fs::read_to_string(dir.path().join("zeroed.log")).unwrap();
+    assert!(
+        log.contains(&format!("the cache secret {} is damaged", secret.display()))
+            && log.contains("restore it from the backup"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read(&secret).unwrap(),
+        vec![0u8; good.len()],
+        "left as found"
+    );
+
+    std::fs::remove_file(&secret).unwrap();
+    let _again = serve(dir.path(), port, &jwks.url, &csv, "missing.log");
+    assert_eq!(hits(port, "Berg").await, 1);
+    let log = std::fs::read_to_string(dir.path().join("missing.log")).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("cache secret was missing"))
+        .unwrap_or_else(|| panic!("the loss is said:\n{log}"));
+    assert!(
+        line.contains("ERROR") && line.contains("favourites and recents"),
+        "{line}"
+    );
+    assert_ne!(std::fs::read(&secret).unwrap(), good, "a new secret");
+}
+
+/// `kontakt_source_up` of the source `crm`, from `/metrics`.
+async fn source_up(port: u16) -> Option<u8> {
+    let label = kontakt_server::settings::tenant_label(TENANT_A);
+    let line = format!("kontakt_source_up{{tenant=\"{label}\",source=\"crm\"}} ");
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(&line).and_then(|v| v.trim().parse().ok()))
+}
+
+async fn until(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < within, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A CSV on a network share that stops answering (here: a named pipe nobody writes to,
+/// which blocks a reader the same way): the timeout fires, the last snapshot keeps serving,
+/// `/metrics` shows the source down, and when the share is back the next refresh works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_file_that_hangs_times_out_and_the_last_snapshot_keeps_serving() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("crm.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    let port = free_port();
+    let extra = "refresh = \"1s\"\ntimeout = \"1s\"\n";
+    let _server = start_with(dir.path(), port, &jwks.url, &csv, "hang.log", extra);
+    wait_for_port(port);
+    assert_eq!(hits(port, "Wüst").await, 1);
+    assert_eq!(source_up(port).await, Some(1));
+
+    std::fs::remove_file(&csv).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&csv)
+            .status()
+            .unwrap()
+            .success()
+    );
+    until("the source is down", Duration::from_secs(10), async || {
+        source_up(port).await == Some(0)
+    })
+    .await;
+    for name in ["Berg", "Müller", "Wüst"] {
+        assert_eq!(
+            hits(port, name).await,
+            1,
+            "{name}: the last snapshot serves"
+        );
+    }
+    let log = std::fs::read_to_string(dir.path().join("hang.log")).unwrap();
+    assert!(
+        log.contains("crm.csv gave up: no answer within 1s (timeout)"),
+        "the reason is logged with the file:\n{log}"
+    );
+
+    // The share answers again (the blocked reads end), with one contact more.
+    let pipe = csv.clone();
+    std::thread::spawn(move || {
+        // Opening for writing (nothing written, nothing truncated) lets each blocked reader
+        // see the end of the pipe; the last attempt may wait forever on a pipe gone by then.
+        for _ in 0..8 {
+            let _ = std::fs::OpenOptions::new().write(true).open(&pipe);
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    std::fs::remove_file(&csv).unwrap();
+    std::fs::write(&csv, format!("{CSV}Zoe,Zander,Alpha GmbH\n")).unwrap();
+    until("the source is back", Duration::from_secs(10), async || {
+        source_up(port).await == Some(1) && hits(port, "Zander").await == 1
+    })
+    .await;
 }

@@ -31,6 +31,9 @@ pub struct CsvSource {
     /// An encoding label (`utf-8`, `windows-1252`, `iso-8859-1`, `utf-16le`, …).
     #[serde(default)]
     pub encoding: Option<String>,
+    /// How long reading the file may block (a hung network share).
+    #[serde(default = "super::default_file_timeout", with = "humantime_serde")]
+    pub timeout: std::time::Duration,
 }
 
 /// Column positions of the fields, resolved against a header row.
@@ -46,6 +49,11 @@ impl Reader for CsvSource {
 
     fn check(&self, _production: bool, problems: &mut Problems) {
         check_exists(&self.path, problems);
+        if let Some(label) = &self.encoding
+            && encoding_of(label).is_none()
+        {
+            problems.error("encoding", unknown_encoding(label));
+        }
     }
 
     fn resolve_paths(&mut self, base: &Path) {
@@ -59,10 +67,7 @@ impl Reader for CsvSource {
 
 impl CsvSource {
     fn read_file(&self, out: &mut Emitter<'_>) -> Result<(), SourceError> {
-        let bytes = std::fs::read(&self.path).map_err(|e| SourceError::Io {
-            path: self.path.clone(),
-            source: e,
-        })?;
+        let bytes = super::timed_read::read(&self.path, self.timeout)?;
         self.read_bytes(&bytes, out)
     }
 
@@ -259,6 +264,22 @@ fn has_lone_cr(text: &str) -> bool {
 }
 
 /// The file's text: BOM first, then the configured label, then UTF-8 or Windows-1252.
+/// The encoding a label names: WHATWG's labels, plus "ANSI", which is what Windows (and
+/// Excel's "Save as") calls the Western code page, Windows-1252.
+fn encoding_of(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    let label = label.trim();
+    if label.eq_ignore_ascii_case("ansi") {
+        return Some(encoding_rs::WINDOWS_1252);
+    }
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
+fn unknown_encoding(label: &str) -> String {
+    format!(
+        "unknown encoding {label:?} (use e.g. \"utf-8\", \"windows-1252\" — what Excel calls ANSI — or \"utf-16le\"; leave it out to detect UTF-8 or Windows-1252)"
+    )
+}
+
 fn decode<'b>(
     bytes: &'b [u8],
     label: Option<&str>,
@@ -270,15 +291,10 @@ fn decode<'b>(
     }
     match label {
         Some(label) => {
-            let encoding =
-                encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
-                    SourceError::Format {
-                        path: path.to_owned(),
-                        reason: format!(
-                            "unknown encoding {label:?} (use e.g. \"utf-8\" or \"windows-1252\")"
-                        ),
-                    }
-                })?;
+            let encoding = encoding_of(label).ok_or_else(|| SourceError::Format {
+                path: path.to_owned(),
+                reason: unknown_encoding(label),
+            })?;
             let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
             if had_errors {
                 let line = first_bad_line(bytes);
@@ -528,6 +544,20 @@ mod tests {
         assert!(
             err.contains("not valid UTF-8") && err.contains("line 2"),
             "{err}"
+        );
+        // What Windows calls ANSI is Windows-1252.
+        let (contacts, _) = load(b"First Name\n\xc4rger\n", "encoding = \"ANSI\"").unwrap();
+        assert_eq!(contacts[0].display_name, "Ärger");
+        let mut problems = Problems::default();
+        let source: CsvSource =
+            toml::from_str("path = \"/x.csv\"\nencoding = \"klingon\"").unwrap();
+        source.check(false, &mut problems);
+        let found = problems.into_vec();
+        assert!(
+            found
+                .iter()
+                .any(|p| p.key == "encoding" && !p.warning && p.message.contains("klingon")),
+            "check-config refuses it: {found:?}"
         );
         let err = load(b"x", "encoding = \"klingon\"")
             .unwrap_err()

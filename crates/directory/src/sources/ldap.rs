@@ -68,6 +68,11 @@ impl LdapSource {
             (Some(_), None) => Err(SourceError::Config(String::from(
                 "bind_dn is set but password_env is not: name the environment variable that holds the password",
             ))),
+            (Some(_), Some(var)) if !crate::check::valid_env_name(var) => {
+                Err(SourceError::Config(String::from(
+                    "password_env must be the NAME of an environment variable, not the password (the value is not shown)",
+                )))
+            }
             (Some(_), Some(var)) => std::env::var(var).map(Some).map_err(|_| {
                 SourceError::Config(format!(
                     "the environment variable {var} (password_env) is not set"
@@ -150,15 +155,24 @@ impl Reader for LdapSource {
         if self.page_size < 1 {
             problems.error("page_size", "must be at least 1");
         }
-        if let Some(var) = &self.password_env
-            && std::env::var_os(var).is_none()
-        {
-            problems.warning(
+        // The value is never repeated: a password put where the variable's name belongs
+        // would land on the terminal and, through ExecStartPre, in the journal.
+        match (&self.bind_dn, &self.password_env) {
+            (Some(_), None) => problems.error(
+                "bind_dn",
+                "is set but password_env is not: name the environment variable that holds the bind password (e.g. password_env = \"KONTAKT_LDAP_PASSWORD\"), or remove bind_dn to bind anonymously",
+            ),
+            (_, Some(var)) if !crate::check::valid_env_name(var) => problems.error(
+                "password_env",
+                "must be the NAME of an environment variable (letters, digits and _, e.g. KONTAKT_LDAP_PASSWORD), not the password; the value is not shown",
+            ),
+            (_, Some(var)) if std::env::var_os(var).is_none() => problems.warning(
                 "password_env",
                 format!(
                     "the environment variable {var} is not set here (it must be where the server runs)"
                 ),
-            );
+            ),
+            _ => {}
         }
     }
 
@@ -334,6 +348,45 @@ mod tests {
                 .to_string()
                 .contains("KONTAKT_TEST_SURELY_UNSET_VARIABLE")
         );
+    }
+
+    /// Issue 19: the password put where the variable's name belongs was echoed back, and a
+    /// bind DN without a password variable was only a warning at run time.
+    #[test]
+    fn the_check_never_repeats_a_secret_and_refuses_a_bind_dn_without_a_password() {
+        let check = |extra: &str| {
+            let s: LdapSource = toml::from_str(&format!(
+                "url = \"ldap://127.0.0.1:1\"\nbase_dn = \"dc=example,dc=org\"\n{extra}"
+            ))
+            .unwrap();
+            let mut problems = Problems::default();
+            s.check(true, &mut problems);
+            problems.into_vec()
+        };
+        let pasted = check("bind_dn = \"cn=reader\"\npassword_env = \"Svc-Pass-123\"");
+        assert_eq!(pasted.len(), 1, "{pasted:?}");
+        assert!(!pasted[0].warning && pasted[0].key == "password_env");
+        assert!(
+            pasted[0]
+                .message
+                .contains("NAME of an environment variable")
+        );
+        assert!(
+            !format!("{pasted:?}").contains("Svc-Pass-123"),
+            "{pasted:?}"
+        );
+        let s: LdapSource = toml::from_str(
+            "url = \"ldap://127.0.0.1:1\"\nbase_dn = \"dc=x\"\nbind_dn = \"cn=r\"\npassword_env = \"Svc-Pass-123\"",
+        )
+        .unwrap();
+        let at_run_time = s.password().unwrap_err().to_string();
+        assert!(!at_run_time.contains("Svc-Pass-123"), "{at_run_time}");
+
+        let no_password = check("bind_dn = \"cn=reader\"");
+        assert_eq!(no_password.len(), 1, "{no_password:?}");
+        assert!(!no_password[0].warning && no_password[0].key == "bind_dn");
+        assert!(no_password[0].message.contains("password_env is not"));
+        assert!(check("").is_empty(), "anonymous binds need neither");
     }
 
     #[test]

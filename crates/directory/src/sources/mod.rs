@@ -13,6 +13,7 @@ mod emit;
 pub mod ldap;
 pub mod mapping;
 pub mod odbc;
+mod timed_read;
 pub mod vcard;
 
 use std::future::Future;
@@ -178,6 +179,12 @@ fn valid_source_id(id: &str) -> bool {
 }
 
 /// Runs file parsing without stalling other tasks of a multi-threaded runtime.
+/// How long reading a source file may block by default: far more than a file takes, far
+/// less than a refresh interval.
+fn default_file_timeout() -> std::time::Duration {
+    std::time::Duration::from_secs(60)
+}
+
 pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
@@ -237,6 +244,8 @@ pub enum SourceError {
     Odbc(String),
     #[error("writing the snapshot failed: {0}")]
     Snapshot(String),
+    #[error("reading {path} gave up: {detail}")]
+    Timeout { path: PathBuf, detail: String },
 }
 
 /// Reading a source from its configuration, for the readers' tests.

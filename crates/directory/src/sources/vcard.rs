@@ -21,6 +21,9 @@ use crate::check::Problems;
 pub struct VcardSource {
     /// A `.vcf` file, or a folder whose `.vcf` files are read in name order.
     pub path: PathBuf,
+    /// How long reading the folder or a file may block (a hung network share).
+    #[serde(default = "super::default_file_timeout", with = "humantime_serde")]
+    pub timeout: std::time::Duration,
 }
 
 impl Reader for VcardSource {
@@ -43,16 +46,10 @@ impl Reader for VcardSource {
 
 impl VcardSource {
     fn read_files(&self, out: &mut Emitter<'_>) -> Result<(), SourceError> {
-        let io = |path: &Path, e| SourceError::Io {
-            path: path.to_owned(),
-            source: e,
-        };
-        let many_files = self.path.is_dir();
+        let many_files = super::timed_read::is_dir(&self.path, self.timeout)?;
         let files = if many_files {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&self.path)
-                .map_err(|e| io(&self.path, e))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
+            let mut files: Vec<PathBuf> = super::timed_read::read_dir(&self.path, self.timeout)?
+                .into_iter()
                 .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("vcf")))
                 .collect();
             files.sort();
@@ -61,7 +58,7 @@ impl VcardSource {
             vec![self.path.clone()]
         };
         for file in files {
-            let bytes = std::fs::read(&file).map_err(|e| io(&file, e))?;
+            let bytes = super::timed_read::read(&file, self.timeout)?;
             let name = file
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());

@@ -71,6 +71,15 @@ impl ConfigFile {
             Some(url) => {
                 if let Err(m) = check_public_url(url, production) {
                     problems.error("server.public_url", m);
+                } else if let Some((name, _)) = host_of(url).and_then(|h| h.rsplit_once(':'))
+                    && super::url::check_host(name).is_ok()
+                {
+                    // A real host name with a port (a trial on 127.0.0.1:8080 is no news):
+                    // fine in a browser, but Teams and `kontakt package` will not take it.
+                    problems.warning(
+                        "server.public_url",
+                        format!("{url:?} has a port: fine for a trial in a browser, but Teams loads tabs from the standard HTTPS port only, and `kontakt package --host {name}` makes the package for the address without it"),
+                    );
                 }
             }
             None if production => problems.error(

@@ -9,7 +9,7 @@ pub mod file;
 pub mod url;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -222,10 +222,14 @@ impl SignIn {
 }
 
 impl CacheSecret {
-    /// The keys users' device caches are sealed with.
-    pub fn keys(&self) -> Result<crate::cache_key::CacheKeys, crate::cache_key::SecretError> {
+    /// The keys users' device caches are sealed with (`data_dir`: whether the server ran
+    /// before, for a secret that went missing).
+    pub fn keys(
+        &self,
+        data_dir: &Path,
+    ) -> Result<crate::cache_key::CacheKeys, crate::cache_key::SecretError> {
         match self {
-            CacheSecret::File(path) => crate::cache_key::CacheKeys::load_or_create(path),
+            CacheSecret::File(path) => crate::cache_key::CacheKeys::load_or_create(path, data_dir),
             CacheSecret::Public(secret) => Ok(crate::cache_key::CacheKeys::from_secret(secret)),
         }
     }

@@ -216,6 +216,23 @@ fn public_url_and_package_host_follow_one_rule() {
             .any(|p| p.starts_with("error: server.public_url:") && p.contains("has a port")),
         "{found:?}"
     );
+    // In development mode a trial may use a port; a real host name with one is said to
+    // be unfit for Teams (issue 19: check-config was silent, `kontakt package` refused).
+    let development = with_port.replace("[server]", "[server]\nmode = \"development\"");
+    let found = problems(&development);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("warning: server.public_url:")
+                && p.contains("has a port")
+                && p.contains("kontakt package --host contacts.example.com")),
+        "{found:?}"
+    );
+    let trial = development.replace("https://contacts.example.com:8443", "http://127.0.0.1:8080");
+    assert!(
+        !problems(&trial).iter().any(|p| p.contains("public_url")),
+        "a trial on loopback is no news"
+    );
 }
 
 const CLOUD: &str = r#"
