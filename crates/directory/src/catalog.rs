@@ -177,11 +177,29 @@ impl TenantDirectory {
                 }
             }
             Err(e) => {
-                tracing::warn!(tenant = %self.label, source = source.id, error = %e, "source refresh failed; serving the last snapshot");
+                let served = self.status()[index].last_success.is_some();
+                if served {
+                    tracing::warn!(tenant = %self.label, source = source.id, error = %e, "source refresh failed; serving the last snapshot");
+                } else {
+                    // Never say "the last snapshot" when there is none (issue 19).
+                    tracing::error!(tenant = %self.label, source = source.id, error = %e, "source refresh failed, and there is no snapshot of it: none of its contacts are served");
+                }
                 self.update(index, |s| {
                     s.state = SourceState::Failing;
                     s.last_error = Some(e.to_string());
                 });
+                if self.directory().is_empty()
+                    && self
+                        .status()
+                        .iter()
+                        .all(|s| s.state == SourceState::Failing)
+                {
+                    tracing::error!(
+                        tenant = %self.label,
+                        sources = self.sources.len(),
+                        "this organisation serves no contacts: every source failed and none has a snapshot; its users find nobody until a source is read"
+                    );
+                }
             }
         }
         result.map(|(report, _)| report)

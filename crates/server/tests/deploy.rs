@@ -310,7 +310,7 @@ async fn the_nginx_example_proxies_kontakt_over_https_and_logs_no_searches() {
     let tab = fake_tab();
     let server = start_with_tab(tab.path(), Some("https://contacts.example.com")).await;
     // nginx needs a real socket to proxy to.
-    let addr = server.listen().await;
+    let (addr, kontakt) = server.listen_stoppable().await;
 
     // The example, as shipped, with loopback ports, a self-signed certificate and files in a
     // temporary folder instead of /etc and /var.
@@ -358,8 +358,10 @@ async fn the_nginx_example_proxies_kontakt_over_https_and_logs_no_searches() {
     std::fs::write(
         d.join("nginx.conf"),
         format!(
+            // As Debian's nginx.conf has it: an access log and an error log for every site
+            // that does not say otherwise.
             "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n\
-             access_log off;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\n\
+             access_log {d}/access.log;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\n\
              fastcgi_temp_path {d}/fastcgi;\nuwsgi_temp_path {d}/uwsgi;\nscgi_temp_path {d}/scgi;\n\
              include {d}/kontakt.conf;\n}}\n",
             d = d.display()
@@ -445,16 +447,57 @@ async fn the_nginx_example_proxies_kontakt_over_https_and_logs_no_searches() {
     assert!(!log.contains("secret") && !log.contains("q="), "{log}");
     assert!(!log.contains("127.0.0.1"), "no client addresses: {log}");
 
-    // Plain HTTP is sent to HTTPS.
+    // Plain HTTP is sent to HTTPS, with whatever it asked.
     let r = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .get(format!("http://127.0.0.1:{http}/"))
+        .get(format!("http://127.0.0.1:{http}/?q=plain-http-secret"))
         .header("host", "contacts.example.com")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 301);
-    assert_eq!(r.headers()["location"], "https://contacts.example.com/");
+    assert_eq!(
+        r.headers()["location"],
+        "https://contacts.example.com/?q=plain-http-secret"
+    );
+
+    // Kontakt is down: nginx answers 502, and (issue 19) its error log must not keep the
+    // search with the client's address, as it did by default.
+    kontakt.abort();
+    let _ = kontakt.await;
+    let r = client
+        .get(format!("{base}/api/v1/search"))
+        .query(&[("q", "upstream-down-secret")])
+        .bearer_auth(token(TENANT_A))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    for _ in 0..50 {
+        log = std::fs::read_to_string(d.join("kontakt.log")).unwrap();
+        if log.contains("502") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(log.contains("\"GET /api/v1/search\" 502"), "{log}");
+    // Every log nginx wrote: no search text, no client address.
+    let mut logs = 0;
+    for entry in std::fs::read_dir(d).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "log") {
+            logs += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            for leak in ["secret", "q=", "client: ", "127.0.0.1 - "] {
+                assert!(
+                    !text.contains(leak),
+                    "{} keeps {leak:?}:\n{text}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(logs >= 2, "the logs were written where the test looks");
 }

@@ -247,3 +247,40 @@ async fn a_source_file_that_hangs_times_out_and_the_last_snapshot_keeps_serving(
     })
     .await;
 }
+
+/// A first start whose only source cannot be read: the log must not claim a snapshot is
+/// being served, and must say loudly that the organisation serves nobody (issue 19).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_start_without_any_readable_source_says_so_loudly() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("not-there.csv");
+    let port = free_port();
+    let _server = serve(dir.path(), port, &jwks.url, &missing, "empty.log");
+    assert_eq!(hits(port, "Berg").await, 0);
+    let mut log = String::new();
+    until(
+        "the failure is logged",
+        Duration::from_secs(10),
+        async || {
+            log = std::fs::read_to_string(dir.path().join("empty.log")).unwrap();
+            log.contains("serves no contacts")
+        },
+    )
+    .await;
+    assert!(!log.contains("serving the last snapshot"), "{log}");
+    let failed = log
+        .lines()
+        .find(|l| l.contains("there is no snapshot of it"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        failed.contains("ERROR") && failed.contains("not-there.csv"),
+        "{failed}"
+    );
+    let empty = log
+        .lines()
+        .find(|l| l.contains("serves no contacts"))
+        .unwrap();
+    assert!(empty.contains("ERROR"), "{empty}");
+}

@@ -285,11 +285,18 @@ impl Server {
 
     /// Serves the same router on a loopback port, for clients that need a socket (a proxy).
     pub async fn listen(&self) -> SocketAddr {
+        self.listen_stoppable().await.0
+    }
+
+    /// … and the task serving it: aborting it closes the port, as a stopped service does.
+    pub async fn listen_stoppable(&self) -> (SocketAddr, tokio::task::JoinHandle<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = self.app.clone();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        addr
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (addr, task)
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
