@@ -333,7 +333,9 @@ impl ConfigFile {
     }
 
     pub fn parse(text: &str) -> Result<ConfigFile, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+        toml::from_str(text).map_err(|e| {
+            super::source_error::locate(text).unwrap_or_else(|| e.to_string().trim_end().to_owned())
+        })
     }
 
     /// The role a file is written for: a `[link]` section is a directory's, sources make it

@@ -6,6 +6,7 @@
 pub mod callerid;
 pub mod check;
 pub mod file;
+mod source_error;
 pub mod url;
 
 use std::net::SocketAddr;
