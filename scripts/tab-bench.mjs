@@ -106,6 +106,10 @@ async function keystrokeToPaint(browser, origin, queries) {
   const samples = [];
   const network = [];
   const render = [];
+  // The request's phases (Resource Timing): before the request is sent (the browser's
+  // queue and the main thread), from sending to the first byte (the server and the
+  // network), and receiving the answer.
+  const phases = { before: [], server: [], receiving: [] };
   // Two warm-up queries: the first search pays for compiling code paths.
   for (const [n, query] of [...queries.slice(0, 2), ...queries].entries()) {
     await box.fill('');
@@ -119,19 +123,26 @@ async function keystrokeToPaint(browser, origin, queries) {
     await page.evaluate(() => performance.clearResourceTimings());
     await box.pressSequentially(query.slice(-1));
     await page.waitForFunction((b) => performance.getEntriesByName('kontakt:keystroke-to-paint').length > b, before);
-    const [ms, fetchMs, renderMs] = await page.evaluate(() => {
+    const [ms, fetchMs, renderMs, phase] = await page.evaluate(() => {
       const last = (name) => performance.getEntriesByName(name).at(-1).duration;
       const fetches = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/sealed'));
-      return [last('kontakt:keystroke-to-paint'), fetches.length ? fetches.at(-1).duration : NaN, last('kontakt:answer-to-paint')];
+      const e = fetches.at(-1);
+      const phase = e
+        ? [e.requestStart - e.startTime, e.responseStart - e.requestStart, e.responseEnd - e.responseStart]
+        : [NaN, NaN, NaN];
+      return [last('kontakt:keystroke-to-paint'), e ? e.duration : NaN, last('kontakt:answer-to-paint'), phase];
     });
     if (n >= 2) {
       samples.push(ms);
       network.push(fetchMs);
       render.push(renderMs);
+      phases.before.push(phase[0]);
+      phases.server.push(phase[1]);
+      phases.receiving.push(phase[2]);
     }
   }
   await page.close();
-  return { samples, network, render };
+  return { samples, network, render, phases };
 }
 
 // --- main ------------------------------------------------------------------------------------
@@ -162,8 +173,8 @@ try {
   });
   // Alternating halves, so neither way always runs on a warmer machine.
   const ways = [
-    { name: 'kontakt serve', origin: ORIGIN, samples: [], network: [], render: [] },
-    { name: 'kontakt cloud → directory', origin: CLOUD, samples: [], network: [], render: [] },
+    { name: 'kontakt serve', origin: ORIGIN, samples: [], network: [], render: [], phases: { before: [], server: [], receiving: [] } },
+    { name: 'kontakt cloud → directory', origin: CLOUD, samples: [], network: [], render: [], phases: { before: [], server: [], receiving: [] } },
   ];
   const half = Math.ceil(queries.length / 2);
   for (const [round, slice] of [queries.slice(0, half), queries.slice(half)].entries()) {
@@ -172,6 +183,7 @@ try {
       way.samples.push(...measured.samples);
       way.network.push(...measured.network);
       way.render.push(...measured.render);
+      for (const k of Object.keys(way.phases)) way.phases[k].push(...measured.phases[k]);
     }
   }
   await browser.close();
@@ -185,6 +197,9 @@ try {
   for (const way of ways) {
     row(way.name, 'last keystroke → results painted', way.samples);
     row(way.name, 'the sealed request (Resource Timing)', way.network);
+    row(way.name, '… of it: before sending (browser queue, main thread)', way.phases.before);
+    row(way.name, '… sending → first byte (server and network)', way.phases.server);
+    row(way.name, '… receiving the answer', way.phases.receiving);
     row(way.name, 'answer → painted (open, decode, render, paint)', way.render);
   }
   const p = (way, q) => percentile([...way.samples].sort((a, b) => a - b), q);
