@@ -222,7 +222,18 @@ impl SnapshotWriter {
     /// its contacts differ from what is served is the caller's to tell, by the hash: not
     /// from the old record, which may describe a snapshot damaged since.
     pub fn commit(self, report: &LoadReport) -> Result<SnapshotMeta, SourceError> {
-        let io = |e: std::io::Error| SourceError::Snapshot(e.to_string());
+        let partial = self.partial.clone();
+        let committed = self.finish(report);
+        if committed.is_err() {
+            // A full disk keeps nothing half-written; the old snapshot is untouched.
+            let _ = fs::remove_file(partial);
+        }
+        committed
+    }
+
+    fn finish(self, report: &LoadReport) -> Result<SnapshotMeta, SourceError> {
+        let partial = self.partial.display().to_string();
+        let io = |e: std::io::Error| SourceError::Snapshot(format!("{partial}: {e}"));
         let file = self.out.into_inner().map_err(|e| io(e.into_error()))?;
         file.sync_all().map_err(io)?;
         drop(file);
@@ -235,9 +246,11 @@ impl SnapshotWriter {
             dropped: report.dropped,
             content_hash: self.hash,
         };
-        let mut m = private_file(&self.meta).map_err(io)?;
+        let meta_io =
+            |e: std::io::Error| SourceError::Snapshot(format!("{}: {e}", self.meta.display()));
+        let mut m = private_file(&self.meta).map_err(meta_io)?;
         m.write_all(&serde_json::to_vec(&meta).expect("meta serialises"))
-            .map_err(io)?;
+            .map_err(meta_io)?;
         Ok(meta)
     }
 

@@ -117,6 +117,7 @@ pub struct Running {
 /// `kontakt serve` or `kontakt cloud`: binds, opens what the role holds and starts
 /// answering.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    survive_file_size_limits();
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
@@ -158,6 +159,7 @@ pub struct DirectoryRunning {
 
 /// `kontakt directory`: opens the tenant's directory and dials out to the cloud.
 pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunning> {
+    survive_file_size_limits();
     use std::sync::Mutex;
     let link = settings
         .link
@@ -266,6 +268,18 @@ async fn start_callerid<'a>(
 pub struct CallerIdAddrs {
     pub rest: Option<SocketAddr>,
     pub ldap: Option<SocketAddr>,
+}
+
+/// A file-size limit (`ulimit -f`, systemd's `LimitFSIZE=`) would kill the process with
+/// SIGXFSZ the moment a snapshot outgrows it. Caught, the signal makes the write fail with
+/// "File too large" instead: the refresh fails and says so, the last snapshot keeps serving.
+pub fn survive_file_size_limits() {
+    #[cfg(unix)]
+    if let Ok(mut signal) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ))
+    {
+        tokio::spawn(async move { while signal.recv().await.is_some() {} });
+    }
 }
 
 /// Waits for Ctrl+C or SIGTERM.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::processes::*;
@@ -26,6 +26,15 @@ fn start(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str) -> Process {
 
 /// … with `extra` lines in the source's table.
 fn start_with(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str, extra: &str) -> Process {
+    let config = write_config(dir, port, jwks, csv, extra);
+    kontakt(
+        &["serve", "--config", &config.display().to_string()],
+        &dir.join(log),
+    )
+}
+
+/// The configuration of one organisation whose source is `csv`, `extra` in its table.
+fn write_config(dir: &Path, port: u16, jwks: &str, csv: &Path, extra: &str) -> PathBuf {
     let config = dir.join("kontakt.toml");
     std::fs::write(
         &config,
@@ -37,10 +46,7 @@ fn start_with(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str, extra: &
         ),
     )
     .unwrap();
-    kontakt(
-        &["serve", "--config", &config.display().to_string()],
-        &dir.join(log),
-    )
+    config
 }
 
 /// The hits for `q`, through the API as the tab asks.
@@ -283,4 +289,74 @@ async fn a_first_start_without_any_readable_source_says_so_loudly() {
         .find(|l| l.contains("serves no contacts"))
         .unwrap();
     assert!(empty.contains("ERROR"), "{empty}");
+}
+
+/// The disk fills up while a snapshot is written (here: a file-size limit, `prlimit`, which
+/// the service meets as "File too large"): the previous snapshot stays in service, the error
+/// names the file, nothing half-written stays behind, and once there is room again the next
+/// refresh writes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_while_writing_a_snapshot_keeps_the_last_one_serving() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("crm.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port, &jwks.url, &csv, "refresh = \"1s\"\n");
+    let log_path = dir.path().join("full.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Process(
+        std::process::Command::new("prlimit")
+            .arg("--fsize=65536:unlimited")
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_kontakt"))
+            .args(["serve", "--config", &config.display().to_string()])
+            .stdout(std::process::Stdio::from(log.try_clone().unwrap()))
+            .stderr(std::process::Stdio::from(log))
+            .spawn()
+            .expect("prlimit (util-linux)"),
+    );
+    wait_for_port(port);
+    assert_eq!(hits(port, "Wüst").await, 1);
+
+    // 2,000 more people: their snapshot is larger than the limit.
+    let more: String = (0..2000)
+        .map(|i| format!("First{i},Zeta{i},Alpha GmbH\n"))
+        .collect();
+    std::fs::write(&csv, format!("{CSV}{more}")).unwrap();
+    until("the refresh fails", Duration::from_secs(10), async || {
+        source_up(port).await == Some(0)
+    })
+    .await;
+    assert_eq!(hits(port, "Wüst").await, 1, "the last snapshot serves");
+    assert_eq!(hits(port, "Zeta1999").await, 0);
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        text.contains("writing the snapshot failed")
+            && text.contains("crm.jsonl.partial: File too large"),
+        "the error names the file:\n{text}"
+    );
+    let tenant_dir = dir.path().join("data").join(TENANT_A);
+    let left: Vec<_> = std::fs::read_dir(&tenant_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!left.iter().any(|f| f.ends_with(".partial")), "{left:?}");
+
+    // Room again: the next refresh writes the snapshot and serves everyone.
+    let lifted = std::process::Command::new("prlimit")
+        .args([
+            "--pid",
+            &server.0.id().to_string(),
+            "--fsize=unlimited:unlimited",
+        ])
+        .status()
+        .unwrap();
+    assert!(lifted.success());
+    until("the source is back", Duration::from_secs(10), async || {
+        source_up(port).await == Some(1) && hits(port, "Zeta1999").await > 0
+    })
+    .await;
+    assert_eq!(hits(port, "Wüst").await, 1);
 }
