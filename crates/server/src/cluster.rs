@@ -294,11 +294,26 @@ impl Elsewhere for Cluster {
             {
                 return key.clone();
             }
-            let key = self
-                .ask::<Option<DirectoryKey>>(&tenant, "key", Vec::new(), KEY_WITHIN)
-                .await
-                .ok()
-                .flatten();
+            // A node that has just lost its last link of the tenant answers "no key" until
+            // it unsubscribes a moment later: ask again, and NATS picks another node (a relay
+            // ticket checked against no key would be refused, 401, during a failover).
+            let started = Instant::now();
+            let mut key = None;
+            for _ in 0..AGAIN {
+                let left = KEY_WITHIN.saturating_sub(started.elapsed());
+                match self
+                    .ask::<Option<DirectoryKey>>(&tenant, "key", Vec::new(), left)
+                    .await
+                {
+                    Ok(None) if !left.is_zero() => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    answer => {
+                        key = answer.ok().flatten();
+                        break;
+                    }
+                }
+            }
             // Only a key found is kept: a directory that links is reachable at once.
             if let Some(found) = &key {
                 let mut keys = self.keys.lock().expect("poisoned");

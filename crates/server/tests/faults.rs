@@ -12,6 +12,29 @@ use common::*;
 
 const CSV: &str = "First Name,Last Name,Company\nAnna,Berg,Alpha GmbH\nJürgen,Müller,Alpha GmbH\nEva,Wüst,Alpha GmbH\n";
 
+/// What every fault test starts from: an identity provider, a folder, the CSV source with
+/// three people, a free port.
+struct Setup {
+    jwks: Jwks,
+    dir: tempfile::TempDir,
+    csv: PathBuf,
+    port: u16,
+}
+
+async fn setup() -> Setup {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("crm.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    Setup {
+        jwks,
+        dir,
+        csv,
+        port: free_port(),
+    }
+}
+
 /// `kontakt serve` with one organisation whose source is `csv`, answering on `port`.
 fn serve(dir: &Path, port: u16, jwks: &str, csv: &Path, log: &str) -> Process {
     let process = start(dir, port, jwks, csv, log);
@@ -69,12 +92,12 @@ async fn hits(port: u16, q: &str) -> usize {
 /// it answers, and serves all of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_snapshot_is_reported_and_repaired_from_the_unchanged_source_at_start() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("crm.csv");
-    std::fs::write(&csv, CSV).unwrap();
-    let port = free_port();
+    let Setup {
+        jwks,
+        dir,
+        csv,
+        port,
+    } = setup().await;
     let names = ["Berg", "Müller", "Wüst"];
 
     let mut first = serve(dir.path(), port, &jwks.url, &csv, "first.log");
@@ -122,12 +145,12 @@ async fn a_damaged_snapshot_is_reported_and_repaired_from_the_unchanged_source_a
 /// recover; missing on a server that has served before is made anew, loudly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_cache_secret_is_said_loudly_and_a_damaged_one_refuses_the_start() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("crm.csv");
-    std::fs::write(&csv, CSV).unwrap();
-    let port = free_port();
+    let Setup {
+        jwks,
+        dir,
+        csv,
+        port,
+    } = setup().await;
     let secret = dir.path().join("data").join("cache-secret");
 
     let mut first = serve(dir.path(), port, &jwks.url, &csv, "first.log");
@@ -173,17 +196,14 @@ async fn a_lost_cache_secret_is_said_loudly_and_a_damaged_one_refuses_the_start(
 }
 
 /// `kontakt_source_up` of the source `crm`, from `/metrics`.
-async fn source_up(port: u16) -> Option<u8> {
+async fn source_up(port: u16) -> Option<u64> {
     let label = kontakt_server::settings::tenant_label(TENANT_A);
-    let line = format!("kontakt_source_up{{tenant=\"{label}\",source=\"crm\"}} ");
-    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(&line).and_then(|v| v.trim().parse().ok()))
+    metric(
+        port,
+        &format!("kontakt_source_up{{tenant=\"{label}\",source=\"crm\"}}"),
+    )
+    .await
+    .flatten()
 }
 
 async fn until(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool) {
@@ -199,12 +219,12 @@ async fn until(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool
 /// `/metrics` shows the source down, and when the share is back the next refresh works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_file_that_hangs_times_out_and_the_last_snapshot_keeps_serving() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("crm.csv");
-    std::fs::write(&csv, CSV).unwrap();
-    let port = free_port();
+    let Setup {
+        jwks,
+        dir,
+        csv,
+        port,
+    } = setup().await;
     let extra = "refresh = \"1s\"\ntimeout = \"1s\"\n";
     let _server = start_with(dir.path(), port, &jwks.url, &csv, "hang.log", extra);
     wait_for_port(port);
@@ -258,11 +278,10 @@ async fn a_source_file_that_hangs_times_out_and_the_last_snapshot_keeps_serving(
 /// being served, and must say loudly that the organisation serves nobody (issue 19).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_start_without_any_readable_source_says_so_loudly() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
-    let dir = tempfile::tempdir().unwrap();
+    let Setup {
+        jwks, dir, port, ..
+    } = setup().await;
     let missing = dir.path().join("not-there.csv");
-    let port = free_port();
     let _server = serve(dir.path(), port, &jwks.url, &missing, "empty.log");
     assert_eq!(hits(port, "Berg").await, 0);
     let mut log = String::new();
@@ -297,12 +316,12 @@ async fn a_first_start_without_any_readable_source_says_so_loudly() {
 /// refresh writes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_while_writing_a_snapshot_keeps_the_last_one_serving() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let jwks = Jwks::start(serde_json::json!({"keys": [keys()[0].jwk(template_issuer())]})).await;
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("crm.csv");
-    std::fs::write(&csv, CSV).unwrap();
-    let port = free_port();
+    let Setup {
+        jwks,
+        dir,
+        csv,
+        port,
+    } = setup().await;
     let config = write_config(dir.path(), port, &jwks.url, &csv, "refresh = \"1s\"\n");
     let log_path = dir.path().join("full.log");
     let log = std::fs::File::create(&log_path).unwrap();

@@ -217,17 +217,27 @@ pub fn enroll(config: &Path, cloud: &str, code: &str) {
 /// down.
 pub async fn links_on(port: u16, tenant: &str) -> Option<u64> {
     let label = kontakt_server::settings::tenant_label(tenant);
-    let line = format!("kontakt_directory_links{{tenant=\"{label}\"}} ");
+    metric(
+        port,
+        &format!("kontakt_directory_links{{tenant=\"{label}\"}}"),
+    )
+    .await
+    .map(|v| v.unwrap_or(0))
+}
+
+/// The value of the series `series` (name and labels) in `/metrics` at `port`: `None` when
+/// nothing answers, `Some(None)` when the series is not there.
+pub async fn metric(port: u16, series: &str) -> Option<Option<u64>> {
     let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
         .await
         .ok()?
         .text()
         .await
         .ok()?;
+    let line = format!("{series} ");
     Some(
         text.lines()
-            .find_map(|l| l.strip_prefix(&line).map(|v| v.trim().parse().unwrap_or(0)))
-            .unwrap_or(0),
+            .find_map(|l| l.strip_prefix(&line).and_then(|v| v.trim().parse().ok())),
     )
 }
 
