@@ -379,3 +379,57 @@ async fn a_full_disk_while_writing_a_snapshot_keeps_the_last_one_serving() {
     .await;
     assert_eq!(hits(port, "Wüst").await, 1);
 }
+
+/// The process killed (SIGKILL, as the OOM killer does) in the middle of a refresh: the
+/// restart serves the last complete snapshot at once, never the half-written one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_in_the_middle_of_a_refresh_the_restart_serves_the_last_complete_snapshot() {
+    let Setup {
+        jwks,
+        dir,
+        csv,
+        port,
+    } = setup().await;
+    let extra = "refresh = \"1s\"\n";
+    let mut first = start_with(dir.path(), port, &jwks.url, &csv, "first.log", extra);
+    wait_for_port(port);
+    assert_eq!(hits(port, "Wüst").await, 1);
+
+    // A big export arrives; kill the service while it writes the new snapshot.
+    let big: String = (0..100_000)
+        .map(|i| format!("Given{i},Omega{i},Alpha GmbH,+49 89 {i:07}\n"))
+        .collect();
+    std::fs::write(&csv, format!("{CSV}{big}")).unwrap();
+    let partial = dir
+        .path()
+        .join("data")
+        .join(TENANT_A)
+        .join("crm.jsonl.partial");
+    // Watched closely: the contacts are written out in a burst once the file is parsed.
+    let watching = Instant::now();
+    while !std::fs::metadata(&partial).is_ok_and(|m| m.len() > 0) {
+        assert!(
+            watching.elapsed() < Duration::from_secs(60),
+            "no refresh started writing"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    assert!(partial.exists(), "killed mid-write");
+
+    // The restart answers at once with the last complete snapshot: the three.
+    let started = Instant::now();
+    let _second = start_with(dir.path(), port, &jwks.url, &csv, "second.log", extra);
+    wait_for_port(port);
+    for name in ["Berg", "Müller", "Wüst"] {
+        assert_eq!(hits(port, name).await, 1, "{name}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let log = std::fs::read_to_string(dir.path().join("second.log")).unwrap();
+    assert!(!log.contains("damaged snapshot"), "{log}");
+}
