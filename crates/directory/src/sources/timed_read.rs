@@ -49,7 +49,10 @@ fn run<T: Send + 'static>(
             ),
         });
     }
-    let (send, receive) = std::sync::mpsc::sync_channel(1);
+    // A rendezvous: the reading thread's send completes only into a waiting receiver, and
+    // fails once the refresh has given up and dropped it — never into a buffer nobody reads,
+    // which would leave the read counted as blocked for ever.
+    let (send, receive) = std::sync::mpsc::sync_channel(0);
     let owned = path.to_owned();
     std::thread::Builder::new()
         .name(String::from("source-read"))
@@ -70,9 +73,9 @@ fn run<T: Send + 'static>(
             source: e,
         }),
         Err(_) => {
+            // Counted before the receiver goes: the thread's send fails (and uncounts it)
+            // only after that.
             BLOCKED.fetch_add(1, Ordering::Relaxed);
-            // The read may have finished just now; it will not be collected, so it does
-            // not count as blocked either.
             drop(receive);
             Err(SourceError::Timeout {
                 path: path.to_owned(),
