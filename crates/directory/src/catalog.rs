@@ -177,23 +177,23 @@ impl TenantDirectory {
                 }
             }
             Err(e) => {
-                let served = self.status()[index].last_success.is_some();
+                // One look at the status: whether anything of this source is served, and
+                // whether any source of the organisation still is.
+                let (served, all_failing) = {
+                    let mut status = self.status.lock().expect("poisoned");
+                    let served = status[index].last_success.is_some();
+                    status[index].state = SourceState::Failing;
+                    status[index].last_error = Some(e.to_string());
+                    let all = status.iter().all(|s| s.state == SourceState::Failing);
+                    (served, all)
+                };
                 if served {
                     tracing::warn!(tenant = %self.label, source = source.id, error = %e, "source refresh failed; serving the last snapshot");
                 } else {
                     // Never say "the last snapshot" when there is none (issue 19).
                     tracing::error!(tenant = %self.label, source = source.id, error = %e, "source refresh failed, and there is no snapshot of it: none of its contacts are served");
                 }
-                self.update(index, |s| {
-                    s.state = SourceState::Failing;
-                    s.last_error = Some(e.to_string());
-                });
-                if self.directory().is_empty()
-                    && self
-                        .status()
-                        .iter()
-                        .all(|s| s.state == SourceState::Failing)
-                {
+                if all_failing && self.directory().is_empty() {
                     tracing::error!(
                         tenant = %self.label,
                         sources = self.sources.len(),

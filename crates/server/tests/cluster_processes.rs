@@ -160,18 +160,10 @@ async fn three_nodes_behind_nginx_survive_what_an_operator_does_to_them() {
         &registry.create_code(TENANT_A, now).await.unwrap(),
     );
     // The second instance holds the first one's key, as docs/deploy.md says.
-    let (from, to) = (
-        dir.join("a1/data").join(TENANT_A),
-        dir.join("a2/data").join(TENANT_A),
+    copy_directory_key(
+        &dir.join("a1/data").join(TENANT_A),
+        &dir.join("a2/data").join(TENANT_A),
     );
-    std::fs::create_dir_all(&to).unwrap();
-    for entry in std::fs::read_dir(&from).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("directory") {
-            std::fs::copy(&path, to.join(&name)).unwrap();
-        }
-    }
     enroll(
         &a2,
         &base,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::processes::*;
+use common::roles::eventually;
 use common::*;
 
 const CSV: &str = "First Name,Last Name,Company\nAnna,Berg,Alpha GmbH\nJürgen,Müller,Alpha GmbH\nEva,Wüst,Alpha GmbH\n";
@@ -74,16 +75,13 @@ fn write_config(dir: &Path, port: u16, jwks: &str, csv: &Path, extra: &str) -> P
 
 /// The hits for `q`, through the API as the tab asks.
 async fn hits(port: u16, q: &str) -> usize {
-    let answer: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/api/v1/search"))
-        .query(&[("q", q)])
-        .bearer_auth(token(TENANT_A))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = json(
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/api/v1/search"))
+            .query(&[("q", q)])
+            .bearer_auth(token(TENANT_A)),
+    )
+    .await;
     answer["hits"].as_array().map_or(0, Vec::len)
 }
 
@@ -206,14 +204,6 @@ async fn source_up(port: u16) -> Option<u64> {
     .flatten()
 }
 
-async fn until(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !done().await {
-        assert!(started.elapsed() < within, "not within {within:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A CSV on a network share that stops answering (here: a named pipe nobody writes to,
 /// which blocks a reader the same way): the timeout fires, the last snapshot keeps serving,
 /// `/metrics` shows the source down, and when the share is back the next refresh works.
@@ -239,7 +229,7 @@ async fn a_source_file_that_hangs_times_out_and_the_last_snapshot_keeps_serving(
             .unwrap()
             .success()
     );
-    until("the source is down", Duration::from_secs(10), async || {
+    eventually("the source is down", Duration::from_secs(10), || async {
         source_up(port).await == Some(0)
     })
     .await;
@@ -268,7 +258,7 @@ async fn a_source_file_that_hangs_times_out_and_the_last_snapshot_keeps_serving(
     tokio::time::sleep(Duration::from_millis(300)).await;
     std::fs::remove_file(&csv).unwrap();
     std::fs::write(&csv, format!("{CSV}Zoe,Zander,Alpha GmbH\n")).unwrap();
-    until("the source is back", Duration::from_secs(10), async || {
+    eventually("the source is back", Duration::from_secs(10), || async {
         source_up(port).await == Some(1) && hits(port, "Zander").await == 1
     })
     .await;
@@ -284,16 +274,14 @@ async fn a_first_start_without_any_readable_source_says_so_loudly() {
     let missing = dir.path().join("not-there.csv");
     let _server = serve(dir.path(), port, &jwks.url, &missing, "empty.log");
     assert_eq!(hits(port, "Berg").await, 0);
-    let mut log = String::new();
-    until(
-        "the failure is logged",
-        Duration::from_secs(10),
-        async || {
-            log = std::fs::read_to_string(dir.path().join("empty.log")).unwrap();
-            log.contains("serves no contacts")
-        },
-    )
+    let log_path = dir.path().join("empty.log");
+    eventually("the failure is logged", Duration::from_secs(10), || async {
+        std::fs::read_to_string(&log_path)
+            .unwrap()
+            .contains("serves no contacts")
+    })
     .await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(!log.contains("serving the last snapshot"), "{log}");
     let failed = log
         .lines()
@@ -324,18 +312,13 @@ async fn a_full_disk_while_writing_a_snapshot_keeps_the_last_one_serving() {
     } = setup().await;
     let config = write_config(dir.path(), port, &jwks.url, &csv, "refresh = \"1s\"\n");
     let log_path = dir.path().join("full.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let server = Process(
-        std::process::Command::new("prlimit")
-            .arg("--fsize=65536:unlimited")
-            .arg("--")
-            .arg(env!("CARGO_BIN_EXE_kontakt"))
-            .args(["serve", "--config", &config.display().to_string()])
-            .stdout(std::process::Stdio::from(log.try_clone().unwrap()))
-            .stderr(std::process::Stdio::from(log))
-            .spawn()
-            .expect("prlimit (util-linux)"),
-    );
+    let mut under_limit = std::process::Command::new("prlimit");
+    under_limit
+        .arg("--fsize=65536:unlimited")
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_kontakt"))
+        .args(["serve", "--config", &config.display().to_string()]);
+    let server = logged(under_limit, &log_path);
     wait_for_port(port);
     assert_eq!(hits(port, "Wüst").await, 1);
 
@@ -344,7 +327,7 @@ async fn a_full_disk_while_writing_a_snapshot_keeps_the_last_one_serving() {
         .map(|i| format!("First{i},Zeta{i},Alpha GmbH\n"))
         .collect();
     std::fs::write(&csv, format!("{CSV}{more}")).unwrap();
-    until("the refresh fails", Duration::from_secs(10), async || {
+    eventually("the refresh fails", Duration::from_secs(10), || async {
         source_up(port).await == Some(0)
     })
     .await;
@@ -373,7 +356,7 @@ async fn a_full_disk_while_writing_a_snapshot_keeps_the_last_one_serving() {
         .status()
         .unwrap();
     assert!(lifted.success());
-    until("the source is back", Duration::from_secs(10), async || {
+    eventually("the source is back", Duration::from_secs(10), || async {
         source_up(port).await == Some(1) && hits(port, "Zeta1999").await > 0
     })
     .await;

@@ -50,15 +50,34 @@ impl Drop for Process {
 
 /// `kontakt` with `args`, its output into `log`.
 pub fn kontakt(args: &[&str], log: &Path) -> Process {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kontakt"));
+    command.args(args);
+    logged(command, log)
+}
+
+/// `command` started, its output into `log`.
+pub fn logged(mut command: Command, log: &Path) -> Process {
     let log = std::fs::File::create(log).unwrap();
     Process(
-        Command::new(env!("CARGO_BIN_EXE_kontakt"))
-            .args(args)
+        command
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
-            .unwrap(),
+            .unwrap_or_else(|e| panic!("{command:?}: {e}")),
     )
+}
+
+/// A directory's key files (`directory.key` and its chain) copied from the data folder
+/// `from` to `to`, as docs/deploy.md tells an admin to for a second instance.
+pub fn copy_directory_key(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("directory") {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
 }
 
 pub fn nats(port: u16) -> Process {

@@ -109,15 +109,7 @@ impl DirectoryFiles {
             &std::fs::read_to_string(&self.csv).unwrap(),
             &std::fs::read_to_string(&self.credential).unwrap(),
         );
-        let (from, to) = (self.data.join(tenant), twin.data.join(tenant));
-        std::fs::create_dir_all(&to).unwrap();
-        for entry in std::fs::read_dir(&from).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with("directory") {
-                std::fs::copy(&path, to.join(&name)).unwrap();
-            }
-        }
+        super::processes::copy_directory_key(&self.data.join(tenant), &twin.data.join(tenant));
         twin
     }
 
