@@ -2,7 +2,8 @@
 //!
 //! - `search`: build time, memory and per-class latency and recall of Kontakt's index, SQLite
 //!   FTS5 and tantivy on the same generated contacts and query log, side by side.
-//! - `rebuild`: a full refresh of a large tenant while the old directory is still served.
+//! - `rebuild`: a refresh of a large tenant after one row changed, while a steady stream of
+//!   searches runs against the directory being served.
 //! - `load`: HTTP load (wrk) against the real server with many users' valid tokens.
 //! - `relay`: search through `kontakt cloud` and `kontakt directory` against `kontakt serve`.
 //! - `callerid`: caller ID's lookup beside an indexed SQL lookup, and its protocols.
@@ -66,12 +67,16 @@ enum Cmd {
         #[arg(long)]
         markdown: Option<PathBuf>,
     },
-    /// Refresh a tenant of `size` demo contacts `rounds` times; report time and memory.
+    /// Refresh a tenant of `size` contacts `rounds` times, one row changed each time, while
+    /// searches run; report time, memory and the searches during the refresh.
     Rebuild {
         #[arg(long, default_value_t = 1_000_000)]
         size: usize,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// Searches per second while the refresh runs.
+        #[arg(long, default_value_t = 500)]
+        search_rate: u32,
     },
     /// HTTP load against the real server (starts it in demo mode; needs wrk).
     Load(load::Args),
@@ -135,7 +140,11 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Rebuild { size, rounds } => rebuild::run(size, rounds),
+        Cmd::Rebuild {
+            size,
+            rounds,
+            search_rate,
+        } => rebuild::run(size, rounds, search_rate),
         Cmd::Load(args) => load::run(args),
         Cmd::Relay(args) => relay::run(args),
         Cmd::Odbc(args) => odbc::run(args),

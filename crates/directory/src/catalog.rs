@@ -249,7 +249,8 @@ impl TenantDirectory {
                     ms = started.elapsed().as_millis() as u64,
                     "directory rebuilt"
                 );
-                self.current.store(Arc::new(directory));
+                let old = self.current.swap(Arc::new(directory));
+                free_when_unused(old);
                 *self.served.lock().expect("poisoned") =
                     served.into_iter().map(|(hash, _)| hash).collect();
             }
@@ -323,6 +324,20 @@ fn build_from_snapshots(
         }
     }
     (builder.finish(), served)
+}
+
+/// Frees a directory that was swapped out once the searches still running on it are done,
+/// on a thread of its own. Otherwise whichever search finished last would free it — a
+/// million contacts take tens of milliseconds — and its user would wait for that.
+fn free_when_unused(old: Arc<Directory>) {
+    tokio::task::spawn_blocking(move || {
+        // Searches take milliseconds; one holding on longer (a benchmark) frees it itself.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while Arc::strong_count(&old) > 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        drop(old);
+    });
 }
 
 #[cfg(test)]

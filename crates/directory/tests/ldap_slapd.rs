@@ -204,6 +204,10 @@ fn start(people: &[Contact]) -> Slapd {
 }
 
 fn source(url: &str, password_var: &str) -> Source {
+    source_with_timeout(url, password_var, "10s")
+}
+
+fn source_with_timeout(url: &str, password_var: &str, timeout: &str) -> Source {
     toml::from_str(&format!(
         r#"type = "ldap"
            id = "ad"
@@ -215,7 +219,7 @@ fn source(url: &str, password_var: &str) -> Source {
            filter = "(|(objectClass=person)(objectClass=organizationalRole))"
            preset = "active_directory"
            page_size = 20
-           timeout = "10s""#
+           timeout = "{timeout}""#
     ))
     .unwrap()
 }
@@ -343,4 +347,141 @@ async fn reads_active_directory_attributes_from_a_real_slapd_page_by_page() {
         "{err}"
     );
     assert_eq!(tenant.directory().len(), PEOPLE);
+
+    // SAFETY: as above.
+    unsafe { std::env::set_var(PASSWORD_VAR, "s3cret") };
+
+    // Issue 20: the server stops answering in the middle of a page, or the connection dies
+    // there. Between the source and slapd sits a proxy that can do either to the answers.
+    let proxy = Proxy::start(&slapd.url);
+    let data = tempfile::tempdir().unwrap();
+    let through = TenantDirectory::open(
+        "t",
+        "tenant",
+        demo::dialing(),
+        vec![source_with_timeout(&proxy.url, PASSWORD_VAR, "2s")],
+        SnapshotStore::new(data.path()),
+    )
+    .unwrap();
+    through.refresh(0).await.unwrap();
+    assert_eq!(through.directory().len(), PEOPLE);
+    // Past the bind and well into the first page (20 entries of some 300 bytes), then silence.
+    proxy.set(Fault::HangAfter(3_000));
+    let started = Instant::now();
+    let err = through.refresh(0).await.unwrap_err().to_string();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
+        "the configured 2 s timeout fired, after {waited:?}"
+    );
+    assert!(err.contains("reading results failed"), "{err}");
+    assert_eq!(
+        through.directory().len(),
+        PEOPLE,
+        "the last snapshot serves"
+    );
+    let status = &through.status()[0];
+    assert_eq!(status.state, kontakt_api::SourceState::Failing);
+    assert!(
+        err.contains("no answer within 2s (timeout)")
+            && status.last_error.as_deref() == Some(err.as_str()),
+        "the status says why: {status:?}"
+    );
+
+    // The connection dies in the middle of the second page: an error, never a directory cut
+    // short as if the server had no more entries.
+    proxy.set(Fault::DieAfter(9_000));
+    let err = through.refresh(0).await.unwrap_err().to_string();
+    assert!(
+        err.contains("reading results failed: the connection ended before the last entry"),
+        "{err}"
+    );
+    assert_eq!(
+        through.directory().len(),
+        PEOPLE,
+        "the last snapshot serves"
+    );
+    assert_eq!(through.status()[0].state, kontakt_api::SourceState::Failing);
+
+    // The server is back: the next refresh works.
+    proxy.set(Fault::None);
+    through.refresh(0).await.unwrap();
+    assert_eq!(through.directory().len(), PEOPLE);
+    assert_eq!(through.status()[0].state, kontakt_api::SourceState::Ok);
+}
+
+/// What the proxy does to the server's answers on each new connection.
+#[derive(Clone, Copy)]
+enum Fault {
+    None,
+    /// Passes this many bytes of answers, then holds the connection open and passes nothing.
+    HangAfter(usize),
+    /// Passes this many bytes of answers, then closes both sides.
+    DieAfter(usize),
+}
+
+/// A TCP proxy in front of slapd that can make it hang or die part-way through an answer,
+/// as a server (or a firewall between) does.
+struct Proxy {
+    url: String,
+    fault: std::sync::Arc<std::sync::Mutex<Fault>>,
+}
+
+impl Proxy {
+    fn start(upstream_url: &str) -> Proxy {
+        let upstream = upstream_url.trim_start_matches("ldap://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("ldap://{}", listener.local_addr().unwrap());
+        let fault = std::sync::Arc::new(std::sync::Mutex::new(Fault::None));
+        let chosen = fault.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let server = std::net::TcpStream::connect(&upstream).unwrap();
+                let fault = *chosen.lock().unwrap();
+                let (mut c_read, mut s_write) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_read, &mut s_write);
+                });
+                std::thread::spawn(move || answers(server, client, fault));
+            }
+        });
+        Proxy { url, fault }
+    }
+
+    fn set(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+}
+
+/// Copies the server's answers to the client until the fault strikes.
+fn answers(mut server: std::net::TcpStream, mut client: std::net::TcpStream, fault: Fault) {
+    use std::io::Read;
+    let limit = match fault {
+        Fault::None => usize::MAX,
+        Fault::HangAfter(n) | Fault::DieAfter(n) => n,
+    };
+    let mut passed = 0;
+    let mut buf = [0u8; 4096];
+    while passed < limit {
+        let n = match server.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n.min(limit - passed),
+        };
+        if client.write_all(&buf[..n]).is_err() {
+            return;
+        }
+        passed += n;
+    }
+    match fault {
+        Fault::DieAfter(_) => {
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        }
+        // Silence: keep both open until the client gives up and closes its side.
+        _ => {
+            let _ = client.read(&mut buf);
+        }
+    }
 }

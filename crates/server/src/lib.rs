@@ -19,6 +19,7 @@ pub mod operator;
 pub mod package;
 mod pages;
 pub mod problem;
+pub mod read_sources;
 pub mod registry;
 pub mod relay;
 mod routes;
@@ -80,7 +81,8 @@ pub fn app(state: SharedState) -> Router {
                     },
                 )),
         );
-    let mut pages = pages::auth(state.consent.as_ref()).merge(pages::legal());
+    let mut pages =
+        pages::auth(state.consent.as_ref()).merge(pages::legal(state.operator.as_ref()));
     if state.demo.is_some() {
         pages = pages.merge(pages::simulator());
     }
@@ -123,6 +125,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::open(&settings, addr).await?;
+    check_signing_keys(&settings, &state.validator);
     if let Some(cluster) = &settings.cluster {
         cluster::join(cluster, Arc::clone(&state.links)).await?;
     }
@@ -187,6 +190,7 @@ pub async fn start_directory(settings: Settings) -> anyhow::Result<DirectoryRunn
         public_key: settings.throwaway_demo(),
         search_seconds: None,
     };
+    check_signing_keys(&settings, &services.validator);
     let directory = onprem::Directory::open(tenant, &services).await?;
     if let Some(callerid) = &settings.callerid {
         // A directory has no /metrics: the counts stay in the process.
@@ -261,6 +265,15 @@ async fn start_callerid<'a>(
         "caller ID on (anynode, AudioCodes, generic JSON; LDAP)"
     );
     Ok(addrs)
+}
+
+/// Whether the issuer's signing keys can be fetched, tried at once in the background and
+/// logged either way (demo sign-in uses this server's own keys: nothing to check).
+fn check_signing_keys(settings: &Settings, validator: &Arc<auth::TokenValidator>) {
+    if matches!(settings.sign_in, settings::SignIn::Issuer(_)) {
+        let validator = Arc::clone(validator);
+        tokio::spawn(async move { validator.check_keys_at_start().await });
+    }
 }
 
 /// Where caller ID listens.

@@ -68,10 +68,27 @@ enum Command {
         #[arg(long, default_value_t = kontakt_directory::demo::DEFAULT_SEED, requires = "demo")]
         demo_seed: u64,
     },
+    /// What the running service is doing, read on the server with what an administrator
+    /// has there (the configuration and the data folder): per organisation each source's
+    /// state, contacts, skipped records and last error. Exits 1 when it is not running or a
+    /// source is failing.
+    Status {
+        #[command(flatten)]
+        run: Run,
+    },
     /// Check a configuration file and print every problem with its key path.
     CheckConfig {
         /// The configuration file.
         file: PathBuf,
+        /// Also read every source once, as the service would (run it as the service's
+        /// user), and print the contacts read and every record skipped and value left out.
+        #[arg(long, conflicts_with = "settings_only")]
+        read_sources: bool,
+        /// Check the settings only, not what source files hold (a CSV header against its
+        /// columns): for the units' ExecStartPre, so that a source file that changed never
+        /// keeps the service from starting — its refresh fails and says so instead.
+        #[arg(long)]
+        settings_only: bool,
     },
     /// Write the Teams app package (zip) to upload in the Teams admin centre.
     Package {
@@ -222,7 +239,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tab_dir,
         } => {
             let file = run.file(|| ConfigFile::demo(demo_size, demo_seed))?;
-            serve(file, Role::Serve, run.demo, listen, tab_dir)
+            serve(file, Role::Serve, &run, listen, tab_dir)
         }
         Command::Cloud {
             action,
@@ -235,7 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ConfigFile::demo_cloud(demo_dir.unwrap_or_else(ConfigFile::demo_cloud_dir))
             })?;
             match action {
-                None => serve(file, Role::Cloud, run.demo, listen, tab_dir),
+                None => serve(file, Role::Cloud, &run, listen, tab_dir),
                 Some(action) => operate(file, action),
             }
         }
@@ -248,7 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let file = || run.file(|| ConfigFile::demo_directory(&cloud, demo_size, demo_seed));
             match action {
-                None => directory(file()?),
+                None => directory(file()?, &run),
                 Some(DirectoryAction::Status) => directory_status(file()?),
                 Some(DirectoryAction::RotateKey) => rotate_key(file()?),
                 Some(DirectoryAction::NewCredential { output }) => new_credential(&output),
@@ -262,7 +279,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             unpacked,
         } => package(options, &output, unpacked.as_deref()),
-        Command::CheckConfig { file } => check_config(&file),
+        Command::Status { run } => status(run.file(|| ConfigFile::demo(0, 0))?),
+        Command::CheckConfig {
+            file,
+            read_sources,
+            settings_only,
+        } => check_config(&file, read_sources, settings_only),
     }
 }
 
@@ -270,10 +292,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn serve(
     mut file: ConfigFile,
     role: Role,
-    demo: bool,
+    run: &Run,
     listen: Option<SocketAddr>,
     tab_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
+    let demo = run.demo;
     if let Some(listen) = listen {
         file.server.listen = listen;
     }
@@ -293,9 +316,10 @@ fn serve(
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        let about = About::of(&settings, run);
         let running = kontakt_server::start(settings).await?;
         let url = format!("http://{}/", running.addr);
-        tracing::info!("Kontakt ({}) is listening on {url}", role.name());
+        about.log(&format!("is listening on {url}"));
         if demo {
             println!("\n  Kontakt demo:           {url}");
             println!("  Inside a Teams host:    {url}dev/teams");
@@ -317,6 +341,53 @@ fn serve(
         running.handle.await??;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// What start-up says first: which build runs in which mode from which file, and where users
+/// reach it — the facts an administrator reads a log for.
+struct About {
+    role: Role,
+    production: bool,
+    config: String,
+    public_url: String,
+}
+
+impl About {
+    fn of(settings: &Settings, run: &Run) -> About {
+        About {
+            role: settings.role,
+            production: settings.production,
+            config: run.config.as_ref().map_or_else(
+                || String::from("none (demo)"),
+                |c| {
+                    std::path::absolute(c)
+                        .unwrap_or_else(|_| c.clone())
+                        .display()
+                        .to_string()
+                },
+            ),
+            public_url: settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| String::from("not set")),
+        }
+    }
+
+    fn log(&self, what: &str) {
+        tracing::info!(
+            version = env!("CARGO_PKG_VERSION"),
+            mode = if self.production { "production" } else { "development" },
+            config = %self.config,
+            public_url = %self.public_url,
+            "{} {what}",
+            self.role.name()
+        );
+        if !self.production {
+            tracing::warn!(
+                "development mode: plain http:// addresses are accepted and demo sign-in may be on; for real users set [server] mode = \"production\""
+            );
+        }
+    }
 }
 
 /// Demo mode answers phone systems too, unless `[callerid]` says otherwise: the demo
@@ -377,14 +448,21 @@ fn enroll(
 }
 
 /// `kontakt directory`: the link to the cloud, until Ctrl+C or SIGTERM.
-fn directory(file: ConfigFile) -> anyhow::Result<ExitCode> {
+fn directory(file: ConfigFile, run: &Run) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::resolve(file, Role::Directory)?;
     if settings.demo {
         with_demo_callerid(&mut settings);
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        let about = About::of(&settings, run);
+        let cloud = settings
+            .link
+            .as_ref()
+            .map(|l| l.cloud.clone())
+            .unwrap_or_default();
         let running = kontakt_server::start_directory(settings).await?;
+        about.log(&format!("is linking to {cloud}"));
         tokio::select! {
             _ = kontakt_server::shutdown_signal() => Ok(ExitCode::SUCCESS),
             stopped = running.link => {
@@ -407,15 +485,58 @@ fn directory_status(file: ConfigFile) -> anyhow::Result<ExitCode> {
             |keys| keys.current.public().fingerprint(),
         );
     let current = status::read(&status::path(&settings.data_dir, tenant));
+    let now = kontakt_directory::snapshot::now_secs();
     print!(
         "{}",
-        status::report(
-            current.as_ref(),
-            &fingerprint,
-            kontakt_directory::snapshot::now_secs()
-        )
+        status::report(current.as_ref(), "directory", &fingerprint, now)
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(status::healthy(current.as_ref(), now)))
+}
+
+/// `kontakt status`: the directory's status, or each organisation's in `kontakt serve`.
+fn status(file: ConfigFile) -> anyhow::Result<ExitCode> {
+    use kontakt_server::onprem::status;
+    match file.role() {
+        Role::Directory => directory_status(file),
+        Role::Cloud => {
+            println!(
+                "the cloud reads no sources: its organisations are at /admin and in `kontakt cloud tenants list`; its directories answer `kontakt directory status` where they run"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Role::Serve => {
+            let settings = Settings::resolve(file, Role::Serve)?;
+            if settings.scratch.is_some() {
+                anyhow::bail!("a demo keeps its state in a temporary folder: give --config FILE");
+            }
+            let now = kontakt_directory::snapshot::now_secs();
+            let mut healthy = true;
+            for (i, t) in settings.tenants.iter().enumerate() {
+                let current = status::read(&status::path(&settings.data_dir, &t.id));
+                healthy &= status::healthy(current.as_ref(), now);
+                if i > 0 {
+                    println!();
+                }
+                println!("{} (tenant {}, {} in logs)", t.name, t.id, t.label);
+                let fingerprint = current
+                    .as_ref()
+                    .map_or_else(|| String::from("–"), |s| s.fingerprint.clone());
+                print!(
+                    "{}",
+                    status::report(current.as_ref(), "kontakt serve", &fingerprint, now)
+                );
+            }
+            Ok(exit_code(healthy))
+        }
+    }
+}
+
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn rotate_key(file: ConfigFile) -> anyhow::Result<ExitCode> {
@@ -457,7 +578,11 @@ fn new_credential(output: &std::path::Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn check_config(
+    file: &std::path::Path,
+    read_sources: bool,
+    settings_only: bool,
+) -> anyhow::Result<ExitCode> {
     let config = match ConfigFile::read(file) {
         Ok(c) => c,
         Err(e) => {
@@ -466,14 +591,32 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
     };
     let role = config.role();
-    let problems = config.problems(role).into_vec();
+    let mut problems = config.problems(role).into_vec();
+    if !settings_only {
+        problems.extend(config.content_problems().into_vec());
+    }
     for p in &problems {
         println!("{p}");
     }
     let errors = problems.iter().filter(|p| !p.warning).count();
     let warnings = problems.len() - errors;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    if errors == 0 {
+    let mut unreadable = false;
+    if read_sources {
+        let runtime = tokio::runtime::Runtime::new()?;
+        let (report, all_read) = runtime.block_on(kontakt_server::read_sources::report(&config));
+        println!("\n{report}");
+        unreadable = !all_read;
+    }
+    if errors == 0 && unreadable {
+        println!(
+            "{}: ok as a configuration for {} ({warnings} warning{}), but a source cannot be read (see above)",
+            file.display(),
+            role.name(),
+            plural(warnings)
+        );
+        Ok(ExitCode::FAILURE)
+    } else if errors == 0 {
         println!(
             "{}: ok as a configuration for {} ({warnings} warning{})",
             file.display(),

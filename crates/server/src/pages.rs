@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use crate::settings::Consent;
+use crate::settings::{Consent, OperatorSection};
 
 const AUTH_HTML: &str = include_str!("../assets/auth.html");
 const AUTH_JS: &str = include_str!("../assets/auth.js");
@@ -74,12 +74,14 @@ pub fn auth<S: Clone + Send + Sync + 'static>(consent: Option<&Consent>) -> Rout
 }
 
 /// `/privacy` and `/terms`, in English and German: Teams shows them from the app's
-/// details, and the manifest must name both.
-pub fn legal<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// details, and the manifest must name both. The privacy statement names the operator as
+/// configured (`[operator]`, GDPR Art. 13), or sends people to their IT department.
+pub fn legal<S: Clone + Send + Sync + 'static>(operator: Option<&OperatorSection>) -> Router<S> {
+    let html: &'static str = Box::leak(privacy_html(operator).into_boxed_str());
     Router::new()
         .route(
             "/privacy",
-            get(|| async { page(Html(PRIVACY_HTML), LEGAL_CSP) }),
+            get(move || async move { page(Html(html), LEGAL_CSP) }),
         )
         .route(
             "/terms",
@@ -89,6 +91,53 @@ pub fn legal<S: Clone + Send + Sync + 'static>() -> Router<S> {
             "/legal.css",
             get(|| async { stylesheet(LEGAL_CSS, LEGAL_CSP) }),
         )
+}
+
+fn privacy_html(operator: Option<&OperatorSection>) -> String {
+    let (en, de) = match operator {
+        None => (
+            String::from("<p>Ask your IT department who is responsible and how to reach them.</p>"),
+            String::from(
+                "<p>Wer verantwortlich ist und wie Sie ihn erreichen, erfahren Sie bei Ihrer IT-Abteilung.</p>",
+            ),
+        ),
+        Some(o) => {
+            let name = escape(o.name.trim());
+            let address = o
+                .address
+                .lines()
+                .map(|l| escape(l.trim()))
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("<br />");
+            let contact = o.privacy_contact.trim();
+            let link = if contact.starts_with("https://") {
+                format!("<a href=\"{0}\">{0}</a>", escape(contact))
+            } else {
+                format!("<a href=\"mailto:{0}\">{0}</a>", escape(contact))
+            };
+            (
+                format!(
+                    "<h2>Who is responsible</h2>\n      <p>This service is run by (data controller):<br /><strong>{name}</strong><br />{address}</p>\n      <p>Questions about your data, and requests to see, correct or delete it: {link}</p>"
+                ),
+                format!(
+                    "<h2>Verantwortlich</h2>\n      <p>Diesen Dienst betreibt (Verantwortlicher im Sinne der DSGVO):<br /><strong>{name}</strong><br />{address}</p>\n      <p>Fragen zu Ihren Daten sowie Auskunft, Berichtigung oder Löschung: {link}</p>"
+                ),
+            )
+        }
+    };
+    PRIVACY_HTML
+        .replace("{{OPERATOR_EN}}", &en)
+        .replace("{{OPERATOR_DE}}", &de)
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// The Teams host simulator at `/dev/teams` (demo mode only).
@@ -106,4 +155,41 @@ pub fn simulator<S: Clone + Send + Sync + 'static>() -> Router<S> {
             "/dev/teams-host.css",
             get(|| async { stylesheet(HOST_CSS, HOST_CSP) }),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_privacy_statement_names_the_operator_in_both_languages_escaped() {
+        let operator = OperatorSection {
+            name: String::from("Müller & Söhne <GmbH>"),
+            address: String::from("Musterstraße 1\n80331 München"),
+            privacy_contact: String::from("datenschutz@mueller.example"),
+        };
+        let html = privacy_html(Some(&operator));
+        let en = html.split("<section lang=\"de\"").next().unwrap();
+        let de = html.split("<section lang=\"de\"").nth(1).unwrap();
+        for part in [en, de] {
+            assert!(part.contains("<strong>Müller &amp; Söhne &lt;GmbH&gt;</strong><br />Musterstraße 1<br />80331 München"), "{part}");
+            assert!(
+                part.contains(
+                    "<a href=\"mailto:datenschutz@mueller.example\">datenschutz@mueller.example</a>"
+                ),
+                "{part}"
+            );
+        }
+        assert!(
+            en.contains("data controller") && de.contains("Verantwortlicher im Sinne der DSGVO")
+        );
+        assert!(!html.contains("{{") && !html.contains("IT department who is responsible"));
+
+        let plain = privacy_html(None);
+        assert!(
+            plain.contains("Ask your IT department who is responsible")
+                && plain.contains("erfahren Sie bei Ihrer IT-Abteilung")
+        );
+        assert!(!plain.contains("{{"));
+    }
 }

@@ -57,6 +57,8 @@ pub struct AppState {
     pub tab: Result<Tab, String>,
     /// What the sign-in window asks consent for.
     pub consent: Option<Consent>,
+    /// Who runs the service (`/privacy`).
+    pub operator: Option<crate::settings::OperatorSection>,
     /// `/admin` (the cloud).
     pub admin: Option<crate::admin::Admin>,
 }
@@ -86,6 +88,15 @@ impl AppState {
             };
             for t in &settings.tenants {
                 let directory = Directory::open(t, &services).await?;
+                // For `kontakt status` on the server: what an administrator has there is the
+                // configuration and the data folder, not a user's token for /api/v1/sources.
+                crate::onprem::status::spawn_writer(
+                    Arc::clone(&directory),
+                    Arc::new(std::sync::Mutex::new(
+                        crate::onprem::status::LinkStatus::in_process(),
+                    )),
+                    crate::onprem::status::path(&settings.data_dir, &t.id),
+                );
                 let link = Arc::new(LocalLink(Arc::clone(&directory)));
                 local_links.push(links.add(&t.id, directory.key(), link, None));
                 local.insert(t.id.clone(), directory);
@@ -161,6 +172,7 @@ impl AppState {
             metrics,
             tab,
             consent: settings.consent.clone(),
+            operator: settings.operator.clone(),
         }))
     }
 

@@ -95,6 +95,71 @@ fn the_example_configuration_is_refused_until_the_ids_are_filled_in_then_has_no_
     assert!(!file.demo.enabled);
 }
 
+/// Issue 19: a German Outlook export (Windows-1252, semicolons, CR LF) whose `columns`
+/// names a column the file lacks is refused by `check-config` at its source — but not by
+/// `--settings-only`, the units' check before every start, which leaves a file that changed
+/// to the refresh; `--read-sources` reads it as the service would and lists every skipped
+/// row at its line, without a word of the contacts.
+#[test]
+fn check_config_finds_a_column_the_file_lacks_and_reads_the_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = b"Vorname;Nachname;Firma;E-Mail-Adresse;Telefon gesch\xe4ftlich\r\n".to_vec();
+    csv.extend_from_slice(
+        b"J\xfcrgen;M\xfcller;Beispiel GmbH;j.mueller@beispiel.example;089 4711-250\r\n",
+    );
+    csv.extend_from_slice(b"Eva;W\xfcst\r\n");
+    csv.extend_from_slice(b"Anna;Berg;Beispiel GmbH;;kein Anschluss\r\n");
+    std::fs::write(dir.path().join("crm.csv"), csv).unwrap();
+    let config = dir.path().join("kontakt.toml");
+    let write = |company: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nmode = \"development\"\ndata_dir = \"data\"\n[auth]\nclient_id = \"5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f\"\n\
+                 [[tenants]]\nid = \"6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34\"\nname = \"Beispiel GmbH\"\ndialing = {{ country = \"DE\", area_code = \"89\" }}\n\
+                 [[tenants.sources]]\ntype = \"csv\"\nid = \"crm\"\nname = \"CRM\"\npath = \"crm.csv\"\ncolumns = {{ company = \"{company}\" }}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kontakt"))
+            .arg("check-config")
+            .args(args)
+            .arg(&config)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    write("Unternehmen");
+    let (ok, report) = run(&[]);
+    assert!(!ok, "{report}");
+    let error = lines(&report, "error: ");
+    assert_eq!(error.len(), 1, "{report}");
+    assert!(
+        error[0].starts_with("error: tenants[0].sources[0].columns: ")
+            && error[0].contains("columns.company names \"Unternehmen\" but there is no such column (there are: Vorname, Nachname, Firma, E-Mail-Adresse, Telefon geschäftlich)"),
+        "{report}"
+    );
+    let (ok, report) = run(&["--settings-only"]);
+    assert!(ok, "{report}");
+
+    write("Firma");
+    let (ok, report) = run(&["--read-sources"]);
+    assert!(ok, "{report}");
+    assert!(
+        report.contains("tenants[0].sources[0]: \"crm\" (csv) of Beispiel GmbH\n  2 contacts read from 3 records; 1 record skipped, 1 value left out\n  skipped   line 3: 2 fields instead of 5\n  left out  line 4: "),
+        "{report}"
+    );
+    for private in ["Jürgen", "Müller", "Wüst", "Berg", "kein Anschluss", "4711"] {
+        assert!(!report.contains(private), "{private} in:\n{report}");
+    }
+}
+
 #[test]
 fn the_cloud_and_directory_examples_are_refused_until_filled_in_then_have_no_errors() {
     let cloud = std::fs::read_to_string(deploy("kontakt-cloud.toml")).unwrap();

@@ -56,6 +56,32 @@ impl Reader for CsvSource {
         }
     }
 
+    /// The header row against the mapping, as the first refresh would resolve it.
+    fn check_contents(&self, problems: &mut Problems) {
+        let Ok(start) = super::timed_read::read_start(&self.path, self.timeout) else {
+            return; // not there or not readable: `check` and the refresh say so
+        };
+        // Whole lines only, so that a multi-byte character is never cut in two.
+        let start = match start.iter().rposition(|&b| b == b'\n') {
+            Some(end) => &start[..=end],
+            None => &start[..],
+        };
+        let header = decode(start, self.encoding.as_deref(), &self.path)
+            .and_then(|text| {
+                self.header(&plain_line_ends(text))
+                    .map(|(_, header)| header)
+            })
+            .and_then(|header| self.resolve(&header));
+        if let Err(SourceError::Format { reason, .. }) = header {
+            let key = if self.columns.is_some() {
+                "columns"
+            } else {
+                "preset"
+            };
+            problems.error(key, format!("{}: {reason}", self.path.display()));
+        }
+    }
+
     fn resolve_paths(&mut self, base: &Path) {
         resolve_path(&mut self.path, base);
     }
@@ -75,26 +101,7 @@ impl CsvSource {
     pub fn read_bytes(&self, bytes: &[u8], out: &mut Emitter<'_>) -> Result<(), SourceError> {
         let text = decode(bytes, self.encoding.as_deref(), &self.path)?;
         let text = plain_line_ends(text);
-        let delimiter = match self.delimiter {
-            Some(d) if d.is_ascii() => d as u8,
-            Some(d) => {
-                return Err(self.error(format!(
-                    "the delimiter {d:?} is not a single ASCII character"
-                )));
-            }
-            None => sniff_delimiter(&text),
-        };
-        let mut reader = ::csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| self.error(format!("the header row cannot be read: {e}")))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
-            .collect();
+        let (mut reader, header) = self.header(&text)?;
         let columns = self.resolve(&header)?;
         let mut record = ::csv::StringRecord::new();
         let mut lines = LineCounter::new(&text);
@@ -132,6 +139,34 @@ impl CsvSource {
             out.emit(location, entry(&columns, &record))?;
         }
         Ok(())
+    }
+
+    /// A reader of `text` and the header row it has read.
+    fn header<'t>(
+        &self,
+        text: &'t str,
+    ) -> Result<(::csv::Reader<&'t [u8]>, Vec<String>), SourceError> {
+        let delimiter = match self.delimiter {
+            Some(d) if d.is_ascii() => d as u8,
+            Some(d) => {
+                return Err(self.error(format!(
+                    "the delimiter {d:?} is not a single ASCII character"
+                )));
+            }
+            None => sniff_delimiter(text),
+        };
+        let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| self.error(format!("the header row cannot be read: {e}")))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        Ok((reader, header))
     }
 
     fn error(&self, reason: String) -> SourceError {

@@ -42,20 +42,23 @@ pub struct LoadReport {
     pub dropped: usize,
     /// The first [`MAX_PROBLEMS`] of them, with where and why.
     pub drops: Vec<SourceProblem>,
+    /// List every problem, not the first [`MAX_PROBLEMS`] (`check-config --read-sources`).
+    #[serde(skip)]
+    pub(crate) list_all: bool,
 }
 
 impl LoadReport {
     fn skip(&mut self, location: String, reason: String) {
         self.records += 1;
         self.skipped += 1;
-        if self.problems.len() < MAX_PROBLEMS {
+        if self.list_all || self.problems.len() < MAX_PROBLEMS {
             self.problems.push(SourceProblem { location, reason });
         }
     }
 
     fn drop_value(&mut self, location: &dyn Display, reason: &str) {
         self.dropped += 1;
-        if self.drops.len() < MAX_PROBLEMS {
+        if self.list_all || self.drops.len() < MAX_PROBLEMS {
             self.drops.push(SourceProblem {
                 location: location.to_string(),
                 reason: reason.to_owned(),
@@ -209,6 +212,12 @@ impl<'s> Emitter<'s> {
             expected: None,
             report: LoadReport::default(),
         }
+    }
+
+    /// Lists every skipped record and left-out value in the report, however many.
+    pub fn listing_every_problem(mut self) -> Self {
+        self.report.list_all = true;
+        self
     }
 
     /// The source holds `records` records (`what`: "cards"), counted without parsing them —

@@ -62,6 +62,23 @@ fn ldap_error(context: &str, e: impl std::fmt::Display) -> SourceError {
 }
 
 impl LdapSource {
+    /// A server that stops answering or drops the connection part-way is the usual fault;
+    /// say so in plain words instead of ldap3's terse ones.
+    fn failed(&self, context: &str, e: ldap3::LdapError) -> SourceError {
+        match e {
+            ldap3::LdapError::Timeout { .. } => ldap_error(
+                context,
+                format_args!("no answer within {:?} (timeout)", self.timeout),
+            ),
+            ldap3::LdapError::EndOfStream => {
+                ldap_error(context, "the connection ended before the last entry")
+            }
+            e => ldap_error(context, e),
+        }
+    }
+}
+
+impl LdapSource {
     fn password(&self) -> Result<Option<String>, SourceError> {
         match (&self.bind_dn, &self.password_env) {
             (None, _) => Ok(None),
@@ -89,14 +106,14 @@ impl LdapSource {
             .set_starttls(self.starttls);
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.url)
             .await
-            .map_err(|e| ldap_error(&format!("cannot connect to {}", self.url), e))?;
+            .map_err(|e| self.failed(&format!("cannot connect to {}", self.url), e))?;
         ldap3::drive!(conn);
         ldap.with_timeout(self.timeout);
         if let (Some(dn), Some(pw)) = (&self.bind_dn, &password) {
             ldap.simple_bind(dn, pw)
                 .await
                 .and_then(|r| r.success())
-                .map_err(|e| ldap_error(&format!("bind as {dn} failed"), e))?;
+                .map_err(|e| self.failed(&format!("bind as {dn} failed"), e))?;
         }
         let attrs = requested_attributes(&fields);
         let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
@@ -107,12 +124,12 @@ impl LdapSource {
         let mut search = ldap
             .streaming_search_with(adapters, &self.base_dn, Scope::Subtree, &self.filter, attrs)
             .await
-            .map_err(|e| ldap_error(&format!("search under {} failed", self.base_dn), e))?;
+            .map_err(|e| self.failed(&format!("search under {} failed", self.base_dn), e))?;
         let mut number = 0usize;
         while let Some(entry) = search
             .next()
             .await
-            .map_err(|e| ldap_error("reading results failed", e))?
+            .map_err(|e| self.failed("reading results failed", e))?
         {
             number += 1;
             let entry = SearchEntry::construct(entry);
@@ -132,7 +149,7 @@ impl LdapSource {
             .finish()
             .await
             .success()
-            .map_err(|e| ldap_error("the search ended with an error", e))?;
+            .map_err(|e| self.failed("the search ended with an error", e))?;
         let _ = ldap.unbind().await;
         Ok(())
     }

@@ -66,6 +66,14 @@ pub trait Reader: Send + Sync {
     /// Adds what is wrong with the kind's own settings (keys relative to the source's table).
     fn check(&self, production: bool, problems: &mut Problems);
 
+    /// Adds what is wrong between the settings and what the source holds, when that can be
+    /// seen cheaply (a CSV file's header against the column mapping): for `check-config`,
+    /// which should catch a mistake before the first refresh does. Never run at start: a
+    /// source that changed must not keep the whole service from starting.
+    fn check_contents(&self, problems: &mut Problems) {
+        let _ = problems;
+    }
+
     /// Relative paths in a configuration file mean relative to that file's folder.
     fn resolve_paths(&mut self, base: &Path) {
         let _ = base;
@@ -153,12 +161,34 @@ impl Source {
         self.kind.reader().check(production, problems);
     }
 
+    /// See [`Reader::check_contents`].
+    pub fn check_contents(&self, problems: &mut Problems) {
+        self.kind.reader().check_contents(problems);
+    }
+
     pub fn resolve_paths(&mut self, base: &Path) {
         self.kind.reader_mut().resolve_paths(base);
     }
 
     /// Reads every contact of the source into `sink`.
     pub async fn load(&self, sink: &mut dyn ContactSink) -> Result<LoadReport, SourceError> {
+        self.read_into(sink, false).await
+    }
+
+    /// As [`Self::load`], with every skipped record and left-out value in the report rather
+    /// than the first hundred: what `check-config --read-sources` prints.
+    pub async fn load_listing_every_problem(
+        &self,
+        sink: &mut dyn ContactSink,
+    ) -> Result<LoadReport, SourceError> {
+        self.read_into(sink, true).await
+    }
+
+    async fn read_into(
+        &self,
+        sink: &mut dyn ContactSink,
+        list_all: bool,
+    ) -> Result<LoadReport, SourceError> {
         let reader = self.kind.reader();
         let mut out = Emitter::new(
             self.reference(),
@@ -166,6 +196,9 @@ impl Source {
             reader.unique_ids(),
             sink,
         );
+        if list_all {
+            out = out.listing_every_problem();
+        }
         reader.read(&mut out).await?;
         Ok(out.finish())
     }

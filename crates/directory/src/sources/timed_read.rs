@@ -21,6 +21,18 @@ pub fn read(path: &Path, timeout: Duration) -> Result<Vec<u8>, SourceError> {
     run(path, timeout, |p| std::fs::read(p))
 }
 
+/// The first 64 KB of `path` (enough for a header row), with the same deadline.
+pub fn read_start(path: &Path, timeout: Duration) -> Result<Vec<u8>, SourceError> {
+    run(path, timeout, |p| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::fs::File::open(p)?
+            .take(64 * 1024)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })
+}
+
 /// Whether `path` is a folder (asking a hung share blocks too), with the same deadline.
 pub fn is_dir(path: &Path, timeout: Duration) -> Result<bool, SourceError> {
     run(path, timeout, |p| std::fs::metadata(p).map(|m| m.is_dir()))

@@ -104,7 +104,7 @@ impl KeyStore {
             if (!fresh_now || may_refetch_now)
                 && let Err(err) = self.fetch().await
             {
-                tracing::warn!(error = %err, "fetching signing keys failed");
+                tracing::warn!(url = %self.options.url, error = %explain(&err, &self.options.url), hint = HINT, "fetching signing keys failed");
             }
         }
         let (found, _, _) = self.lookup(kid);
@@ -128,6 +128,24 @@ impl KeyStore {
             .last_attempt
             .is_none_or(|t| now.duration_since(t) >= self.options.min_refetch);
         (cache.keys.get(kid).cloned(), fresh, may_refetch)
+    }
+
+    /// Fetches the keys once at start and says how that went: a server that cannot reach
+    /// Microsoft (no DNS, a proxy not configured, TLS intercepted) otherwise only shows it
+    /// when the first user cannot sign in.
+    pub async fn check_at_start(&self) {
+        let _guard = self.fetching.lock().await;
+        if self.cache.read().expect("poisoned").fetched_at.is_some() {
+            return; // a sign-in was quicker: fetched, and logged
+        }
+        if let Err(err) = self.fetch().await {
+            tracing::error!(
+                url = %self.options.url,
+                error = %explain(&err, &self.options.url),
+                hint = HINT,
+                "cannot fetch the keys that sign users' tokens: every sign-in fails until they can be fetched (tried again with the next sign-in)"
+            );
+        }
     }
 
     async fn fetch(&self) -> anyhow::Result<()> {
@@ -159,6 +177,76 @@ impl KeyStore {
         cache.fetched_at = Some(Instant::now());
         Ok(())
     }
+}
+
+const HINT: &str = "the service needs outbound HTTPS to login.microsoftonline.com; behind a proxy set HTTPS_PROXY=http://proxy:port (and NO_PROXY for local addresses) in the service's environment, e.g. /etc/kontakt/env";
+
+/// Why a fetch failed, in words an administrator can act on: the name did not resolve,
+/// nothing answered, TLS failed (often a proxy inspecting HTTPS), or something other than
+/// a key set answered.
+fn explain(err: &anyhow::Error, url: &str) -> String {
+    let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+    let all = chain.join(": ");
+    let lower = all.to_lowercase();
+    // The variables reqwest honours for https:// addresses.
+    let proxy = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .filter(|_| url.starts_with("https://"))
+        .find_map(|v| std::env::var(v).ok().filter(|p| !p.is_empty()))
+        .map(|p| {
+            // Only where the proxy is: its URL may hold a user and password.
+            let host = reqwest::Url::parse(&p).ok().and_then(|u| {
+                u.host_str()
+                    .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+            });
+            format!(
+                " (through the proxy at {})",
+                host.unwrap_or_else(|| String::from("?"))
+            )
+        })
+        .unwrap_or_default();
+    let why = match err.downcast_ref::<reqwest::Error>() {
+        Some(e) if e.is_timeout() => String::from(
+            "no answer in time: a firewall dropping outbound HTTPS, or a proxy needed?",
+        ),
+        Some(e) if e.is_status() => format!(
+            "answered {}{}",
+            e.status().map(|s| s.to_string()).unwrap_or_default(),
+            if e.status().is_some_and(|s| s.as_u16() == 407) {
+                ": the proxy wants a user and password (HTTPS_PROXY=http://user:password@proxy:port)"
+            } else {
+                ""
+            }
+        ),
+        Some(e) if e.is_decode() => String::from(
+            "the answer is not a key set: a proxy or captive portal answering in Microsoft's place?",
+        ),
+        _ if lower.contains("dns error")
+            || lower.contains("failed to lookup")
+            || lower.contains("name or service not known") =>
+        {
+            String::from(
+                "the name cannot be resolved (DNS): does this server resolve internet names?",
+            )
+        }
+        _ if [
+            "certificate",
+            "tls",
+            "handshake",
+            "corrupt message",
+            "alert",
+        ]
+        .iter()
+        .any(|w| lower.contains(w)) =>
+        {
+            String::from(
+                "the TLS connection failed: a proxy or firewall inspecting HTTPS with a certificate this server does not trust?",
+            )
+        }
+        _ if lower.contains("connection refused") => String::from("the connection was refused"),
+        _ => String::from("the request failed"),
+    };
+    format!("{why}{proxy} ({all})")
 }
 
 /// `https://login.microsoftonline.com/72f988bf-…/v2.0` → `72f988bf-…`; the `{tenantid}`

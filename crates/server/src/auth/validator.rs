@@ -92,6 +92,11 @@ impl TokenValidator {
     }
 
     /// The identity of a valid token, from the cache when it was seen before.
+    /// See [`KeyStore::check_at_start`].
+    pub async fn check_keys_at_start(&self) {
+        self.keys.check_at_start().await;
+    }
+
     pub async fn validate(&self, token: &str) -> Result<Identity, AuthError> {
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = jsonwebtoken::get_current_timestamp();

@@ -77,6 +77,35 @@ pub struct Services {
     pub search_seconds: Option<Histogram>,
 }
 
+/// One line per source at start: where its contacts come from (read now, or its snapshot
+/// while it is read again), how many, and what was skipped — places and reasons only.
+fn summarise_sources(label: &str, status: &[kontakt_api::SourceStatus], unread: &[usize]) {
+    for (i, s) in status.iter().enumerate() {
+        let from = match (unread.contains(&i), s.last_success.is_some()) {
+            (true, true) => "read now",
+            (true, false) => "not read yet",
+            (false, _) => "its snapshot (read again in the background)",
+        };
+        if s.contacts == 0 && s.last_success.is_some() {
+            tracing::warn!(tenant = %label, source = %s.id, kind = %s.kind, from, skipped = s.skipped, "source ready but holds no contacts: the right file, folder or filter?");
+        } else if s.skipped == 0 {
+            tracing::info!(tenant = %label, source = %s.id, kind = %s.kind, contacts = s.contacts, from, "source ready");
+        } else {
+            let first: Vec<String> = s.problems.iter().take(3).map(ToString::to_string).collect();
+            tracing::info!(
+                tenant = %label,
+                source = %s.id,
+                kind = %s.kind,
+                contacts = s.contacts,
+                from,
+                skipped = s.skipped,
+                first_skipped = %first.join("; "),
+                "source ready"
+            );
+        }
+    }
+}
+
 impl Directory {
     /// Serves the tenant's snapshots at once; sources without one are read before it
     /// answers (bounded by `startup_wait`), then all refresh in the background.
@@ -93,7 +122,8 @@ impl Directory {
             t.sources.clone(),
             store,
         )?);
-        let first_loads = catalog.never_loaded().into_iter().map(|i| {
+        let unread = catalog.never_loaded();
+        let first_loads = unread.clone().into_iter().map(|i| {
             let catalog = Arc::clone(&catalog);
             async move {
                 let _ = catalog.refresh(i).await;
@@ -116,12 +146,22 @@ impl Directory {
             files.load_or_create()?
         };
         let (key_changes, _) = watch::channel(keys.document(&t.id));
+        let contacts = catalog.directory().len();
         tracing::info!(
             tenant = %t.label,
-            contacts = catalog.directory().len(),
+            name = %t.name,
+            contacts,
             key = %keys.current.public().fingerprint(),
             "tenant ready"
         );
+        summarise_sources(&t.label, &catalog.status(), &unread);
+        if contacts == 0 {
+            tracing::warn!(
+                tenant = %t.label,
+                name = %t.name,
+                "this organisation serves 0 contacts: its users find nobody (see the sources above)"
+            );
+        }
         let directory = Arc::new(Directory {
             tenant: t.id.clone(),
             label: t.label.clone(),

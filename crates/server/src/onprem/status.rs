@@ -1,6 +1,8 @@
-//! What a running directory is doing, for `kontakt directory status`: the link, the key's
-//! fingerprint and the sources, written to `{data_dir}/{tenant}/status.json` every few
-//! seconds. No contact data: sources are described by counts and problem locations.
+//! What a running directory is doing, for `kontakt directory status` and `kontakt status`:
+//! the link, the key's fingerprint and the sources, written to
+//! `{data_dir}/{tenant}/status.json` every few seconds (by `kontakt directory`, and by
+//! `kontakt serve` for each organisation). No contact data: sources are described by counts
+//! and problem locations.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -40,6 +42,16 @@ impl LinkStatus {
             state: LinkState::Connecting,
             since: now_secs(),
             cloud: cloud.to_owned(),
+            last_error: None,
+        }
+    }
+
+    /// `kontakt serve`: the directory and the cloud are one process; there is no link.
+    pub fn in_process() -> Self {
+        LinkStatus {
+            state: LinkState::Connected,
+            since: now_secs(),
+            cloud: String::new(),
             last_error: None,
         }
     }
@@ -94,22 +106,23 @@ pub fn spawn_writer(directory: Arc<Directory>, link: Arc<Mutex<LinkStatus>>, fil
     });
 }
 
-/// `kontakt directory status`, in words.
-pub fn report(status: Option<&StatusFile>, fingerprint: &str, now: u64) -> String {
+/// `kontakt directory status` and `kontakt status`, in words; `what` runs (`directory`,
+/// `kontakt serve`).
+pub fn report(status: Option<&StatusFile>, what: &str, fingerprint: &str, now: u64) -> String {
     let mut out = String::new();
     let Some(s) = status else {
-        out.push_str("directory: not running here (no status file yet)\n");
+        out.push_str(&format!("{what}: not running here (no status file yet)\n"));
         out.push_str(&format!("key fingerprint: {fingerprint}\n"));
         return out;
     };
     let age = now.saturating_sub(s.written_at);
     if age > STALE_AFTER {
         out.push_str(&format!(
-            "directory: not running (last status {} ago)\n",
+            "{what}: not running (last status {} ago)\n",
             ago(age)
         ));
     } else {
-        out.push_str(&format!("directory: running, version {}\n", s.version));
+        out.push_str(&format!("{what}: running, version {}\n", s.version));
     }
     out.push_str(&format!("tenant: {}\n", s.tenant));
     out.push_str(&format!("key fingerprint: {fingerprint}\n"));
@@ -118,13 +131,15 @@ pub fn report(status: Option<&StatusFile>, fingerprint: &str, now: u64) -> Strin
         LinkState::Connecting => "connecting",
         LinkState::Failing => "failing",
     };
-    out.push_str(&format!(
-        "link: {state} to {} for {}\n",
-        s.link.cloud,
-        ago(s.written_at.saturating_sub(s.link.since))
-    ));
-    if let Some(e) = &s.link.last_error {
-        out.push_str(&format!("  last lost: {e}\n"));
+    if !s.link.cloud.is_empty() {
+        out.push_str(&format!(
+            "link: {state} to {} for {}\n",
+            s.link.cloud,
+            ago(s.written_at.saturating_sub(s.link.since))
+        ));
+        if let Some(e) = &s.link.last_error {
+            out.push_str(&format!("  last lost: {e}\n"));
+        }
     }
     out.push_str("sources:\n");
     for source in &s.sources {
@@ -151,6 +166,16 @@ pub fn report(status: Option<&StatusFile>, fingerprint: &str, now: u64) -> Strin
     out
 }
 
+/// Running (a fresh status) with every source read successfully.
+pub fn healthy(status: Option<&StatusFile>, now: u64) -> bool {
+    status.is_some_and(|s| {
+        now.saturating_sub(s.written_at) <= STALE_AFTER
+            && s.sources
+                .iter()
+                .all(|source| source.state != SourceState::Failing)
+    })
+}
+
 fn ago(secs: u64) -> String {
     match secs {
         s if s < 120 => format!("{s} s"),
@@ -162,4 +187,75 @@ fn ago(secs: u64) -> String {
 
 pub fn read(path: &Path) -> Option<StatusFile> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(written_at: u64, states: &[SourceState]) -> StatusFile {
+        StatusFile {
+            written_at,
+            version: String::from("1.0.0"),
+            tenant: String::from("t"),
+            fingerprint: String::from("f"),
+            link: LinkStatus::in_process(),
+            sources: states
+                .iter()
+                .enumerate()
+                .map(|(i, &state)| SourceStatus {
+                    id: format!("s{i}"),
+                    name: format!("Source {i}"),
+                    kind: String::from("csv"),
+                    state,
+                    records: 0,
+                    contacts: 0,
+                    skipped: 0,
+                    problems: Vec::new(),
+                    dropped: 0,
+                    drops: Vec::new(),
+                    last_success: None,
+                    last_attempt: None,
+                    last_error: (state == SourceState::Failing).then(|| String::from("gone")),
+                    refresh_secs: 900,
+                })
+                .collect(),
+        }
+    }
+
+    /// `kontakt status` exits 1 for a script or a monitoring check when something is wrong.
+    #[test]
+    fn healthy_means_running_with_no_source_failing() {
+        let now = 1_000_000;
+        assert!(healthy(
+            Some(&status(now - 5, &[SourceState::Ok, SourceState::Loading])),
+            now
+        ));
+        assert!(!healthy(
+            Some(&status(now - 5, &[SourceState::Ok, SourceState::Failing])),
+            now
+        ));
+        assert!(
+            !healthy(Some(&status(now - 31, &[SourceState::Ok])), now),
+            "stale: not running"
+        );
+        assert!(!healthy(None, now), "never ran here");
+        // kontakt serve has no link: no link line, the last error of the source is shown.
+        let text = report(
+            Some(&status(now - 5, &[SourceState::Failing])),
+            "kontakt serve",
+            "f",
+            now,
+        );
+        assert!(
+            text.starts_with("kontakt serve: running, version 1.0.0\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("link:")
+                && text.contains("FAILING")
+                && text.contains("last error: gone"),
+            "{text}"
+        );
+    }
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use kontakt_directory::check::Problems;
 use kontakt_directory::phone::PhoneNormalizer;
 
-use super::file::{AuthSection, ConfigFile, Limits, LinkSection, Mode, Role, TenantSection};
+use super::file::{
+    AuthSection, ConfigFile, Limits, LinkSection, Mode, OperatorSection, Role, TenantSection,
+};
 use super::url::{check_ascii_url, check_public_url, host_of};
 use crate::auth::is_guid;
 
@@ -17,6 +19,21 @@ const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
 impl ConfigFile {
     pub fn production(&self) -> bool {
         self.server.mode == Mode::Production
+    }
+
+    /// What `check-config` adds to [`Self::problems`]: each source's settings against what
+    /// it holds (a CSV header against the column mapping). Not part of start-up's check: a
+    /// source file whose header changed must not keep every organisation from being served.
+    pub fn content_problems(&self) -> Problems {
+        let mut problems = Problems::default();
+        for (i, tenant) in self.tenants.iter().enumerate() {
+            for (j, source) in tenant.sources.iter().enumerate() {
+                problems.within(&format!("tenants[{i}].sources[{j}]"), |p| {
+                    source.check_contents(p)
+                });
+            }
+        }
+        problems
     }
 
     /// Every problem of an otherwise well-formed configuration, for `role`.
@@ -59,6 +76,19 @@ impl ConfigFile {
                     );
                 }
             }
+        }
+        match (&self.operator, role) {
+            (Some(_), Role::Directory) => problems.warning(
+                "operator",
+                "a directory serves no pages; the cloud's configuration names the operator on /privacy",
+            ),
+            (Some(operator), _) => problems.within("operator", |p| check_operator(operator, p)),
+            (None, Role::Directory) => {}
+            (None, _) if production => problems.error(
+                "operator",
+                "required in production mode: the privacy statement at /privacy must name who runs this service and how to reach them (GDPR Art. 13): add [operator] with name, address and privacy_contact",
+            ),
+            (None, _) => {}
         }
         if production && self.demo.enabled {
             problems.error(
@@ -378,6 +408,24 @@ fn check_tenant(tenant: &TenantSection, role: Role, production: bool, problems: 
                 );
             }
         });
+    }
+}
+
+fn check_operator(operator: &OperatorSection, problems: &mut Problems) {
+    for (key, value) in [("name", &operator.name), ("address", &operator.address)] {
+        if value.trim().is_empty() {
+            problems.error(key, "must not be empty: the privacy statement shows it");
+        }
+    }
+    let contact = operator.privacy_contact.trim();
+    let email = contact.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !contact.contains(char::is_whitespace)
+    });
+    if !(email || contact.starts_with("https://")) {
+        problems.error(
+            "privacy_contact",
+            "an e-mail address (datenschutz@example.com) or an https:// page where people can ask about their data",
+        );
     }
 }
 

@@ -44,6 +44,22 @@ pub struct ConfigFile {
     pub callerid: Option<super::callerid::CallerIdSection>,
     /// The cloud on several nodes (`kontakt cloud` only).
     pub cluster: Option<ClusterSection>,
+    /// Who runs this service: named on `/privacy` (serve and cloud).
+    pub operator: Option<OperatorSection>,
+}
+
+/// The data controller the privacy statement must name (GDPR Art. 13 (1) a): whoever runs
+/// this installation, and how to reach them about privacy.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorSection {
+    /// The organisation's legal name, e.g. `Beispiel GmbH`.
+    pub name: String,
+    /// Its postal address, on one line or several.
+    pub address: String,
+    /// An e-mail address or an `https://` page for privacy questions (the data protection
+    /// officer, where there is one).
+    pub privacy_contact: String,
 }
 
 /// The cloud on several nodes: where NATS is, which carries requests between them.

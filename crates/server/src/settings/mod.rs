@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use callerid::{CallerIdSettings, Network};
-pub use file::{ConfigFile, Limits, Mode, Role};
+pub use file::{ConfigFile, Limits, Mode, OperatorSection, Role};
 pub use kontakt_directory::check::SettingProblem;
 use kontakt_directory::phone::DialingParams;
 use kontakt_directory::sources::demo::DemoSource;
@@ -85,6 +85,8 @@ pub struct Settings {
     pub callerid: Option<CallerIdSettings>,
     /// The cloud on several nodes (`[cluster]`).
     pub cluster: Option<crate::cluster::ClusterSettings>,
+    /// Who runs the service, named on `/privacy` (`[operator]`).
+    pub operator: Option<OperatorSection>,
 }
 
 /// The OpenID Connect client the cloud is for administrators.
@@ -258,6 +260,7 @@ impl Settings {
             admin,
             callerid,
             cluster,
+            operator,
         } = file;
         let scratch_data = server.data_dir.as_os_str().is_empty();
         let link = link
@@ -410,6 +413,7 @@ impl Settings {
             cluster: cluster
                 .filter(|_| role == Role::Cloud)
                 .map(|c| crate::cluster::ClusterSettings { nats: c.nats }),
+            operator,
         })
     }
 
@@ -454,6 +458,7 @@ impl ConfigFile {
             admin: None,
             callerid: None,
             cluster: None,
+            operator: None,
         }
     }
 

@@ -13,6 +13,11 @@ const GOOD: &str = r#"
     [auth]
     client_id = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
 
+    [operator]
+    name = "Contoso GmbH"
+    address = "Musterstraße 1, 80331 München"
+    privacy_contact = "privacy@contoso.example"
+
     [[tenants]]
     id = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34"
     name = "Contoso"
@@ -77,6 +82,7 @@ fn every_problem_is_reported_with_its_key_path() {
     "#;
     let found = problems(bad);
     let expected = [
+        "error: operator: required in production mode: the privacy statement at /privacy must name who runs this service",
         "error: demo.enabled: demo sign-in cannot be switched on in production mode",
         "error: server.public_url: \"http://contacts.example.com/tab\" must be an https:// URL",
         "error: auth.client_id: \"not-a-guid\" is not a GUID",
@@ -196,9 +202,11 @@ fn an_invalid_configuration_is_refused_with_every_error() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.starts_with("the configuration has 3 errors"), "{err}");
+    assert!(err.starts_with("the configuration has 4 errors"), "{err}");
     assert!(
-        err.contains("error: demo.enabled:") && err.contains("error: tenants:"),
+        err.contains("error: demo.enabled:")
+            && err.contains("error: tenants:")
+            && err.contains("error: operator:"),
         "{err}"
     );
 }
@@ -242,6 +250,11 @@ const CLOUD: &str = r#"
 
     [auth]
     client_id = "5f2d7c1e-8a4b-4c3d-9e6f-1a2b3c4d5e6f"
+
+    [operator]
+    name = "Contoso GmbH"
+    address = "Musterstraße 1, 80331 München"
+    privacy_contact = "https://contoso.example/privacy"
 
     [[tenants]]
     id = "6b8d5a4e-2f3c-4d1a-9e7b-0c5f8a2d1e34"
@@ -394,4 +407,79 @@ fn a_cluster_names_its_nats_and_never_echoes_the_address() {
     )
     .unwrap();
     assert_eq!(resolved.cluster.unwrap().nats, "nats://10.0.0.5:4222");
+}
+
+/// Issue 19: the privacy statement must be able to name the data controller; production
+/// requires it of whatever serves `/privacy`.
+#[test]
+fn production_requires_an_operator_with_a_way_to_reach_them() {
+    let without = GOOD
+        .replace("[operator]", "[x]")
+        .replace("\n    name = \"Contoso GmbH\"", "");
+    let without: String = without
+        .lines()
+        .filter(|l| {
+            !l.contains("[x]") && !l.contains("address =") && !l.contains("privacy_contact =")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let found = problems(&without);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("error: operator: required in production mode: the privacy statement at /privacy must name who runs this service"),
+        "{found:?}"
+    );
+    assert_eq!(
+        problems(&without.replace("[server]", "[server]\nmode = \"development\"")),
+        Vec::<String>::new(),
+        "not required for a trial"
+    );
+    let vague = GOOD.replace("privacy@contoso.example", "call Eva");
+    assert_eq!(
+        problems(&vague),
+        [
+            "error: operator.privacy_contact: an e-mail address (datenschutz@example.com) or an https:// page where people can ask about their data"
+        ]
+    );
+    assert_eq!(
+        problems(&GOOD.replace("privacy@contoso.example", "https://contoso.example/privacy")),
+        Vec::<String>::new()
+    );
+}
+
+/// Issue 19: a `columns` entry naming a column the file does not have is found by
+/// `check-config` (not only by the first refresh), at the source it belongs to.
+#[test]
+fn a_mapped_column_the_file_lacks_is_reported_at_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("crm.csv"),
+        b"Vorname;Nachname;Telefon gesch\xe4ftlich\r\nJ\xfcrgen;M\xfcller;+49 89 1\r\n",
+    )
+    .unwrap();
+    let text = format!(
+        "{GOOD}\n    [[tenants.sources]]\n    type = \"csv\"\n    id = \"crm\"\n    name = \"CRM\"\n    path = {:?}\n    columns = {{ given_name = \"Vorname\", surname = \"Nachname\", company = \"Firma\" }}\n",
+        dir.path().join("crm.csv").display().to_string()
+    );
+    let file = ConfigFile::parse(&text).unwrap();
+    let found: Vec<String> = file
+        .content_problems()
+        .into_vec()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("error: tenants[0].sources[1].columns: ")
+            && found[0].contains("columns.company names \"Firma\" but there is no such column (there are: Vorname, Nachname, Telefon geschäftlich)"),
+        "{found:?}"
+    );
+    let fixed = text.replace("\"Firma\"", "\"Telefon geschäftlich\"");
+    assert!(
+        ConfigFile::parse(&fixed)
+            .unwrap()
+            .content_problems()
+            .into_vec()
+            .is_empty()
+    );
 }
