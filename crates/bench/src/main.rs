@@ -67,13 +67,14 @@ enum Cmd {
         #[arg(long)]
         markdown: Option<PathBuf>,
     },
-    /// Refresh a tenant of `size` contacts `rounds` times, one row changed each time, while
-    /// searches run; report time, memory and the searches during the refresh.
+    /// Refresh a tenant of `size` contacts after changing some of them (`--changes`), while
+    /// searches run; report time, how the changes were taken in, memory and the searches.
     Rebuild {
         #[arg(long, default_value_t = 1_000_000)]
         size: usize,
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
+        /// Contacts changed before each round's refresh.
+        #[arg(long, value_delimiter = ',', default_value = "0,1,1000,100000")]
+        changes: Vec<usize>,
         /// Searches per second while the refresh runs.
         #[arg(long, default_value_t = 500)]
         search_rate: u32,
@@ -142,9 +143,9 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Rebuild {
             size,
-            rounds,
+            changes,
             search_rate,
-        } => rebuild::run(size, rounds, search_rate),
+        } => rebuild::run(size, &changes, search_rate),
         Cmd::Load(args) => load::run(args),
         Cmd::Relay(args) => relay::run(args),
         Cmd::Odbc(args) => odbc::run(args),

@@ -1,6 +1,8 @@
-//! `kontakt-bench rebuild`: a tenant whose CSV source holds N contacts, refreshed after one
-//! row changed while a steady stream of searches runs against the directory being served —
-//! the worst case for memory, and the moment a search could fail or stall (issue 20).
+//! `kontakt-bench rebuild`: a tenant whose CSV source holds N contacts, refreshed after
+//! nothing, one, a thousand and a hundred thousand contacts changed, while a steady stream
+//! of searches runs against the directory being served: how long until the changes are
+//! searchable (applied to the directory being served, or rebuilt), memory, and whether a
+//! search fails or stalls meanwhile (issues 17 and 20).
 //!
 //! The stream searches the way the API handler does (the current directory, then its
 //! search) on a thread of its own at a fixed rate; every tenth search asks for a contact
@@ -25,7 +27,12 @@ struct Searched {
     failed: bool,
 }
 
-pub fn run(size: usize, rounds: usize, rate: u32) -> anyhow::Result<()> {
+pub fn run(size: usize, changes: &[usize], rate: u32) -> anyhow::Result<()> {
+    // "changes applied … ms=" and "directory rebuilt … ms=", to standard error.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter("kontakt_directory::catalog=info")
+        .init();
     let data = tempfile::tempdir()?;
     let csv = data.path().join("crm.csv");
     crate::odbc::write_csv(&csv, size, demo::DEFAULT_SEED)?;
@@ -41,21 +48,17 @@ pub fn run(size: usize, rounds: usize, rate: u32) -> anyhow::Result<()> {
         tenant.refresh(0).await?;
         eprintln!("first read and build of {} contacts: {:.1} s", tenant.directory().len(), started.elapsed().as_secs_f64());
 
-        println!("| round | refresh: read + snapshot + rebuild + swap (s) | contacts | resident after (MB) | peak resident so far (MB) | searches during | failed | p50 / p99 / max during (µs) | slowest: ms before the refresh ended | p50 / p99 / max before (µs) |");
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("| round | contacts changed | the refresh (s): read + snapshot + compare, then | applied or rebuilt | contacts | resident after (MB) | peak resident so far (MB) | searches during | failed | p50 / p99 / max during (µs) | slowest: ms before the refresh ended | p50 / p99 / max before (µs) |");
+        println!("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         let mut held = None;
-        for round in 1..=rounds {
-            if round == rounds {
+        for (round, &changed) in changes.iter().enumerate() {
+            let round = round + 1;
+            if round == changes.len() {
                 // Kept past the swap, so that this benchmark frees the old directory itself
                 // and can time it (below).
                 held = Some(tenant.directory());
             }
-            // One row more: the source's content changed, so the refresh rebuilds.
-            {
-                use std::io::Write;
-                let mut file = std::fs::OpenOptions::new().append(true).open(&csv)?;
-                writeln!(file, "{},\"Probe\",\"Zyxwert{round}\",\"Probe Zyxwert{round}\",,,,,,,,,", size + round)?;
-            }
+            change_rows(&csv, size, changed, round)?;
             let running = Arc::new(AtomicBool::new(true));
             let stream = {
                 let (tenant, running, queries, known) = (tenant.clone(), running.clone(), queries.clone(), known.clone());
@@ -66,8 +69,14 @@ pub fn run(size: usize, rounds: usize, rate: u32) -> anyhow::Result<()> {
             let base = Instant::now();
             tenant.refresh(0).await?;
             let secs = base.elapsed().as_secs_f64();
-            let probe = format!("Zyxwert{round}");
-            anyhow::ensure!(!tenant.directory().search(&probe, 5).hits.is_empty(), "the changed row is not searchable after the refresh");
+            let probe = marker(round);
+            let found = tenant.directory().search(probe, 5).total;
+            anyhow::ensure!(found == changed, "{found} changed contacts searchable after the refresh instead of {changed}");
+            let how = match (changed, tenant.directory().changes()) {
+                (0, _) => "nothing changed",
+                (_, 0) => "rebuilt",
+                _ => "applied",
+            };
             tokio::time::sleep(Duration::from_secs(1)).await;
             running.store(false, Ordering::Relaxed);
             let (origin, searched) = stream.join().map_err(|_| anyhow::anyhow!("the search stream panicked"))?;
@@ -84,7 +93,7 @@ pub fn run(size: usize, rounds: usize, rate: u32) -> anyhow::Result<()> {
                 .max_by(|a, b| a.micros.total_cmp(&b.micros))
                 .map_or(f64::NAN, |s| (end.as_secs_f64() - s.at.as_secs_f64()) * 1e3);
             println!(
-                "| {round} | {secs:.1} | {} | {:.0} | {:.0} | {} | {failed} | {} | {slowest:.0} | {} |",
+                "| {round} | {changed} | {secs:.2} | {how} | {} | {:.0} | {:.0} | {} | {failed} | {} | {slowest:.0} | {} |",
                 tenant.directory().len(),
                 rss_mb(),
                 peak_rss_mb(),
@@ -100,10 +109,56 @@ pub fn run(size: usize, rounds: usize, rate: u32) -> anyhow::Result<()> {
         if let Some(old) = held {
             let started = Instant::now();
             drop(old);
-            eprintln!("freeing a directory of {size} contacts took {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+            eprintln!("freeing the directory before the last round took {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
         }
         anyhow::Ok(())
     })?;
+    Ok(())
+}
+
+/// A made-up word per round, far (in spelling and sound) from any name and from each
+/// other, so that searching it counts exactly the contacts changed in that round.
+fn marker(round: usize) -> &'static str {
+    const WORDS: [&str; 6] = [
+        "Quaxolm", "Vexitrun", "Jorblatz", "Kwimsoth", "Zyfterug", "Bramquix",
+    ];
+    WORDS[round % WORDS.len()]
+}
+
+/// Renames `changed` contacts spread over the file (never the first row, which the search
+/// stream checks): each gets the round's [`marker`], so they can be counted afterwards.
+fn change_rows(
+    csv: &std::path::Path,
+    size: usize,
+    changed: usize,
+    round: usize,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    if changed == 0 {
+        return Ok(());
+    }
+    let step = (size / changed).max(1);
+    let text = std::fs::read_to_string(csv)?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(csv)?);
+    let mut done = 0;
+    for (nr, row) in text.lines().enumerate() {
+        // Data rows are numbered from 0 after the header.
+        let data = nr.checked_sub(1);
+        if data.is_some_and(|d| d % step == step / 2 && d > 0) && done < changed {
+            // The display name is the third quoted field (see `queries_from`).
+            let mut parts: Vec<String> = row.split('"').map(str::to_owned).collect();
+            let name = parts
+                .get_mut(5)
+                .ok_or_else(|| anyhow::anyhow!("row {nr} has no display name"))?;
+            name.push_str(&format!(" {}", marker(round)));
+            writeln!(out, "{}", parts.join("\""))?;
+            done += 1;
+        } else {
+            writeln!(out, "{row}")?;
+        }
+    }
+    out.flush()?;
+    anyhow::ensure!(done == changed, "only {done} rows to change");
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use kontakt_api::{PhoneKind, SourceRef};
 use crate::Directory;
 use crate::catalog::TenantDirectory;
 use crate::phone::PhoneNormalizer;
+use crate::served::Served;
 use crate::store::CallerFacts;
 
 /// How the phone system writes numbers, beyond what the tenant's dialling parameters say.
@@ -124,13 +125,31 @@ fn specificity(kind: PhoneKind) -> u8 {
 }
 
 impl Directory {
-    /// Who calls from `e164`. When several contacts have the number: the contacts of the
-    /// source listed first (`source_rank`: lower first), then the most specific kind (a
-    /// direct line or mobile before other, home and fax numbers); of what is left, a
-    /// company's own entry, else — when they all work for one company, so the number is its
-    /// switchboard — the company, else the first in name order.
+    /// Who calls from `e164`: see [`choose`].
     pub fn caller(&self, e164: &str, source_rank: impl Fn(&str) -> usize) -> Option<Caller> {
-        let found = self.with_number(e164);
+        choose(&self.with_number(e164), e164, source_rank)
+    }
+}
+
+impl Served {
+    /// Who calls from `e164`: see [`choose`].
+    pub fn caller(&self, e164: &str, source_rank: impl Fn(&str) -> usize) -> Option<Caller> {
+        choose(&self.with_number(e164), e164, source_rank)
+    }
+}
+
+/// Who of `found` (the contacts with the number `e164`, in name order) is calling. When
+/// several contacts have the number: the contacts of the source listed first
+/// (`source_rank`: lower first), then the most specific kind (a direct line or mobile
+/// before other, home and fax numbers); of what is left, a company's own entry, else — when
+/// they all work for one company, so the number is its switchboard — the company, else the
+/// first in name order.
+fn choose(
+    found: &[CallerFacts<'_>],
+    e164: &str,
+    source_rank: impl Fn(&str) -> usize,
+) -> Option<Caller> {
+    {
         let rank = |f: &CallerFacts<'_>| {
             (
                 source_rank(&f.source.id),

@@ -1,6 +1,7 @@
 //! One tenant's directory over time: its sources refresh on their own schedules into
 //! snapshots, and the searchable [`Directory`] is rebuilt from the last good snapshot of
-//! every source and swapped in without pausing searches.
+//! every source and swapped in without pausing searches — or, when a refresh changed only
+//! a few contacts, those are applied to the directory being served ([`Served`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,8 +11,12 @@ pub use kontakt_api::{SourceState, SourceStatus};
 
 use crate::Directory;
 use crate::phone::{DialingError, DialingParams, PhoneNormalizer};
+use crate::served::{Changes, Served};
 use crate::snapshot::{SnapshotStore, now_secs};
 use crate::sources::{LoadReport, Source, SourceError};
+
+/// What a refresh changed against the directory it was compared with, when few did.
+type Compared = Option<(Arc<Served>, Changes)>;
 
 /// A failed source is tried again this soon (or at its own interval, if shorter).
 const RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -25,7 +30,7 @@ pub struct TenantDirectory {
     dialing: DialingParams,
     sources: Vec<Source>,
     store: SnapshotStore,
-    current: ArcSwap<Directory>,
+    current: ArcSwap<Served>,
     /// Per source, the hash of the snapshot the current directory was built from (0: none,
     /// or damaged): a refresh that read the same rebuilds nothing, whatever the records on
     /// disk say.
@@ -89,7 +94,7 @@ impl TenantDirectory {
             dialing,
             sources,
             store,
-            current: ArcSwap::from_pointee(directory),
+            current: ArcSwap::from_pointee(Served::new(directory)),
             served: Mutex::new(served),
             status: Mutex::new(status),
             rebuilding: tokio::sync::Mutex::new(()),
@@ -97,7 +102,7 @@ impl TenantDirectory {
     }
 
     /// The directory to search now. Cheap; holds it alive for the caller.
-    pub fn directory(&self) -> Arc<Directory> {
+    pub fn directory(&self) -> Arc<Served> {
         self.current.load_full()
     }
 
@@ -124,7 +129,10 @@ impl TenantDirectory {
     pub async fn refresh(&self, index: usize) -> Result<LoadReport, SourceError> {
         let source = &self.sources[index];
         self.update(index, |s| s.last_attempt = Some(now_secs()));
-        let result = self.load(source).await;
+        let (result, mut changes) = match self.load(source).await {
+            Ok((report, hash, changes)) => (Ok((report, hash)), changes),
+            Err(e) => (Err(e), None),
+        };
         match &result {
             Ok((report, hash)) => {
                 if report.skipped > 0 {
@@ -173,7 +181,7 @@ impl TenantDirectory {
                 // The same contacts as the directory holds: nothing to rebuild.
                 let served = self.served.lock().expect("poisoned")[index];
                 if *hash != served {
-                    self.rebuild().await;
+                    self.update_directory(index, *hash, changes.take()).await;
                 }
             }
             Err(e) => {
@@ -205,17 +213,68 @@ impl TenantDirectory {
         result.map(|(report, _)| report)
     }
 
-    /// Loads a source into a new snapshot, and says the snapshot's hash.
-    async fn load(&self, source: &Source) -> Result<(LoadReport, u64), SourceError> {
+    /// Loads a source into a new snapshot, and says the snapshot's hash and — when few —
+    /// what changed against the directory being served (with the directory they are
+    /// changes to).
+    async fn load(&self, source: &Source) -> Result<(LoadReport, u64, Compared), SourceError> {
         let mut writer = self.store.writer(&self.tenant, &source.id)?;
-        match source.load(&mut writer).await {
+        let against = self.current.load_full();
+        let mut tracker = against.tracker(
+            &source.id,
+            against.change_limit().saturating_sub(against.changes()),
+        );
+        let mut sink = |contact: kontakt_api::Contact| {
+            tracker.note(&contact);
+            crate::sources::ContactSink::push(&mut writer, contact)
+        };
+        let loaded = source.load(&mut sink).await;
+        let changes = tracker.finish();
+        match loaded {
             Ok(report) => {
                 let meta = writer.commit(&report)?;
-                Ok((report, meta.content_hash))
+                let compared = changes.map(|c| (Arc::clone(&against), c));
+                Ok((report, meta.content_hash, compared))
             }
             Err(e) => {
                 writer.abandon();
                 Err(e)
+            }
+        }
+    }
+
+    /// Source `index` now reads as its snapshot with hash `hash`: applies `changes` to the
+    /// directory being served when there are few and nothing else changed it meanwhile,
+    /// else rebuilds from the snapshots.
+    async fn update_directory(&self, index: usize, hash: u64, changes: Compared) {
+        let _one_at_a_time = self.rebuilding.lock().await;
+        let current = self.current.load_full();
+        let Some((against, changes)) =
+            changes.filter(|(against, _)| Arc::ptr_eq(against, &current))
+        else {
+            drop(_one_at_a_time);
+            return self.rebuild().await;
+        };
+        let started = std::time::Instant::now();
+        let count = changes.len();
+        let applied = tokio::task::spawn_blocking(move || against.apply(changes)).await;
+        match applied {
+            Ok(next) => {
+                tracing::info!(
+                    tenant = %self.label,
+                    source = %self.sources[index].id,
+                    changes = count,
+                    contacts = next.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "changes applied to the directory"
+                );
+                let old = self.current.swap(Arc::new(next));
+                free_when_unused(old);
+                self.served.lock().expect("poisoned")[index] = hash;
+            }
+            Err(e) => {
+                tracing::error!(tenant = %self.label, error = %e, "applying changes failed; rebuilding");
+                drop(_one_at_a_time);
+                self.rebuild().await;
             }
         }
     }
@@ -249,7 +308,7 @@ impl TenantDirectory {
                     ms = started.elapsed().as_millis() as u64,
                     "directory rebuilt"
                 );
-                let old = self.current.swap(Arc::new(directory));
+                let old = self.current.swap(Arc::new(Served::new(directory)));
                 free_when_unused(old);
                 *self.served.lock().expect("poisoned") =
                     served.into_iter().map(|(hash, _)| hash).collect();
@@ -329,7 +388,7 @@ fn build_from_snapshots(
 /// Frees a directory that was swapped out once the searches still running on it are done,
 /// on a thread of its own. Otherwise whichever search finished last would free it — a
 /// million contacts take tens of milliseconds — and its user would wait for that.
-fn free_when_unused(old: Arc<Directory>) {
+fn free_when_unused(old: Arc<Served>) {
     tokio::task::spawn_blocking(move || {
         // Searches take milliseconds; one holding on longer (a benchmark) frees it itself.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -449,6 +508,85 @@ mod tests {
         t.refresh(0).await.unwrap();
         assert!(!Arc::ptr_eq(&first, &t.directory()));
         assert_eq!(t.directory().search("berg-lund", 1).total, 1);
+    }
+
+    /// Issue 17: a refresh that finds few changes applies them to the directory being
+    /// served; many changes rebuild. Either way it answers as a directory built afresh from
+    /// the same file — here the one a restart builds from the snapshots.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn few_changes_are_applied_many_rebuild_and_both_answer_as_a_fresh_build() {
+        let data = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let csv = files.path().join("crm.csv");
+        let people = demo::generate(3_000, 5);
+        let write = |rename: &dyn Fn(usize) -> bool, drop: &dyn Fn(usize) -> bool| {
+            let mut text = String::from("First Name,Last Name,Company,Business Phone\n");
+            for (i, c) in people.iter().enumerate() {
+                if drop(i) {
+                    continue;
+                }
+                let surname = c.surname.clone().unwrap_or_default();
+                let surname = if rename(i) {
+                    format!("{surname}-Quaxolm")
+                } else {
+                    surname
+                };
+                text.push_str(&format!(
+                    "{},{},{},{}\n",
+                    c.given_name.clone().unwrap_or_default(),
+                    surname,
+                    c.company.clone().unwrap_or_default().replace(',', " "),
+                    c.phones.first().map(|p| p.raw.clone()).unwrap_or_default()
+                ));
+            }
+            std::fs::write(&csv, text).unwrap();
+        };
+        let open = || {
+            TenantDirectory::open(
+                "t",
+                "tenant",
+                demo::dialing(),
+                vec![csv_source(&csv)],
+                SnapshotStore::new(data.path()),
+            )
+            .unwrap()
+        };
+        let same_answers = |a: &Served, b: &Served| {
+            assert_eq!(a.len(), b.len());
+            for q in [
+                "quaxolm",
+                "a",
+                "mül",
+                "berg",
+                "0891",
+                &people[7].display_name,
+            ] {
+                let (x, y) = (a.search(q, 25), b.search(q, 25));
+                assert_eq!(x.total, y.total, "{q}");
+                assert_eq!(x.hits, y.hits, "{q}");
+            }
+        };
+        write(&|_| false, &|_| false);
+        let t = open();
+        t.refresh(0).await.unwrap();
+        assert_eq!(t.directory().changes(), 0);
+
+        // 30 renamed, 5 gone: applied.
+        write(&|i| i % 100 == 1, &|i| i % 600 == 2);
+        t.refresh(0).await.unwrap();
+        let served = t.directory();
+        assert_eq!(served.search("quaxolm", 100).total, 30);
+        assert_eq!(served.len(), 2_995);
+        assert!(served.changes() > 0, "applied, not rebuilt");
+        same_answers(&served, &open().directory());
+
+        // 2,100 renamed (more than the limit of 2,000 changes held apart): rebuilt.
+        write(&|i| i % 10 < 7, &|_| false);
+        t.refresh(0).await.unwrap();
+        let served = t.directory();
+        assert_eq!(served.changes(), 0, "rebuilt");
+        assert_eq!(served.search("quaxolm", 1).total, 2_100);
+        same_answers(&served, &open().directory());
     }
 
     /// Issue 20: a damaged snapshot hid a source's contacts until the source changed,

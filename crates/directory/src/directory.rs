@@ -2,6 +2,7 @@
 
 use kontakt_api::{Contact, Highlight, SearchHit};
 
+use crate::index::docset::DocSet;
 use crate::index::query::{Parsed, parse};
 use crate::index::{Index, Ranked, WordMatcher, highlights, number_highlights};
 use crate::phone::PhoneNormalizer;
@@ -33,16 +34,32 @@ pub struct DirectoryBuilder {
     normalizer: PhoneNormalizer,
 }
 
+/// A contact's content as its source gave it, as a number: equal contacts, equal hashes.
+/// Held per document, so a refresh finds what changed without comparing whole contacts.
+pub fn content_hash(contact: &Contact) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    contact.hash(&mut hasher);
+    hasher.finish()
+}
+
 impl DirectoryBuilder {
     /// Adds `contact`, filling in each number's E.164 form.
-    pub fn push(&mut self, mut contact: Contact) {
+    pub fn push(&mut self, contact: Contact) {
+        let hash = content_hash(&contact);
+        self.push_hashed(contact, hash);
+    }
+
+    /// Adds `contact`, whose [`content_hash`] as its source gave it is `hash` (a contact
+    /// taken from a directory has its numbers filled in, which changes its own hash).
+    pub(crate) fn push_hashed(&mut self, mut contact: Contact, hash: u64) {
         for p in &mut contact.phones {
             p.e164 = self.normalizer.normalize(&p.raw);
             if let Some(e164) = &p.e164 {
                 self.normalizer.learn(e164);
             }
         }
-        self.store.push(contact);
+        self.store.push(contact, hash);
     }
 
     pub fn len(&self) -> usize {
@@ -107,9 +124,39 @@ impl Directory {
     }
 
     pub fn get(&self, id: &str) -> Option<Contact> {
-        self.ids
-            .get(id)
-            .map(|doc| self.presented(self.store.contact(doc as usize)))
+        self.doc_of(id)
+            .map(|doc| self.presented(self.store.contact(doc)))
+    }
+
+    /// The document of contact `id`.
+    pub(crate) fn doc_of(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).map(|doc| doc as usize)
+    }
+
+    /// [`content_hash`] of document `doc` as its source gave it.
+    pub(crate) fn hash_of(&self, doc: usize) -> u64 {
+        self.store.hash(doc)
+    }
+
+    pub(crate) fn id_of(&self, doc: usize) -> &str {
+        self.store.id(doc)
+    }
+
+    /// The documents that came from source `source`.
+    pub(crate) fn docs_of_source(&self, source: &str) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&doc| self.store.source_id(doc) == source)
+            .collect()
+    }
+
+    /// The order documents have, and merged results keep: folded name, then id.
+    pub(crate) fn order_key(&self, doc: usize) -> (String, &str) {
+        (fold(self.store.display_name(doc)), self.store.id(doc))
+    }
+
+    /// Document `doc` as answers carry it, with the [`content_hash`] it was added with.
+    pub(crate) fn contact_and_hash(&self, doc: usize) -> (Contact, u64) {
+        (self.store.contact(doc), self.store.hash(doc))
     }
 
     /// `contact` as answers carry it: each number also as people read it here.
@@ -125,10 +172,21 @@ impl Directory {
     /// Every contact that has `e164` among its numbers (once per number it has), in name
     /// order, as caller ID weighs them.
     pub fn with_number(&self, e164: &str) -> Vec<crate::store::CallerFacts<'_>> {
+        self.with_number_but(e164, None)
+    }
+
+    /// [`Self::with_number`] without the documents in `hidden`.
+    pub(crate) fn with_number_but(
+        &self,
+        e164: &str,
+        hidden: Option<&DocSet>,
+    ) -> Vec<crate::store::CallerFacts<'_>> {
         let digits = e164.strip_prefix('+').unwrap_or(e164);
         let mut found = Vec::new();
         self.index.numbers.exact(digits, |doc, phone| {
-            found.push(self.store.caller_facts(doc as usize, phone as usize));
+            if hidden.is_none_or(|h| !h.contains(doc)) {
+                found.push(self.store.caller_facts(doc as usize, phone as usize));
+            }
         });
         found
     }
@@ -149,11 +207,24 @@ impl Directory {
 
     /// Searches as described in `docs/search.md`.
     pub fn search(&self, query: &str, limit: usize) -> SearchResults {
+        let (total, ranked) = self.search_but(query, limit, None);
+        SearchResults {
+            total,
+            hits: ranked.into_iter().map(|(_, _, hit)| hit).collect(),
+        }
+    }
+
+    /// [`Self::search`] without the documents in `hidden`; each hit with its rank (smaller
+    /// is better, documents' order left out) and document, so that the hits of two
+    /// directories can be merged in the order one directory of all of them would give.
+    pub(crate) fn search_but(
+        &self,
+        query: &str,
+        limit: usize,
+        hidden: Option<&DocSet>,
+    ) -> (usize, Vec<(u64, usize, SearchHit)>) {
         match parse(query, &self.normalizer) {
-            Parsed::Empty => SearchResults {
-                total: 0,
-                hits: Vec::new(),
-            },
+            Parsed::Empty => (0, Vec::new()),
             Parsed::Words { words, excluded } => {
                 let words: Vec<WordMatcher> = words
                     .iter()
@@ -168,36 +239,41 @@ impl Directory {
                             .collect()
                     })
                     .collect();
-                let (total, ranked) =
-                    crate::index::eval_words(&self.index, &words, &excluded, self.len(), limit);
-                self.results(total, ranked, |c| highlights(c, &words))
+                let (total, ranked) = crate::index::eval_words(
+                    &self.index,
+                    &words,
+                    &excluded,
+                    self.len(),
+                    limit,
+                    hidden,
+                );
+                (total, self.hits(ranked, |c| highlights(c, &words)))
             }
             Parsed::Number(pattern) => {
                 let (total, ranked) =
-                    crate::index::eval_number(&self.index, &pattern, self.len(), limit);
-                self.results(total, ranked, |c| number_highlights(c, &pattern))
+                    crate::index::eval_number(&self.index, &pattern, self.len(), limit, hidden);
+                (total, self.hits(ranked, |c| number_highlights(c, &pattern)))
             }
         }
     }
 
-    fn results(
+    fn hits(
         &self,
-        total: usize,
         ranked: Vec<Ranked>,
         highlight: impl Fn(&Contact) -> Vec<Highlight>,
-    ) -> SearchResults {
-        let hits = ranked
+    ) -> Vec<(u64, usize, SearchHit)> {
+        ranked
             .into_iter()
             .map(|r| {
                 let contact = self.presented(self.store.contact(r.doc as usize));
-                SearchHit {
+                let hit = SearchHit {
                     highlights: highlight(&contact),
                     contact,
                     score: r.score(),
-                }
+                };
+                (r.key >> 32, r.doc as usize, hit)
             })
-            .collect();
-        SearchResults { total, hits }
+            .collect()
     }
 }
 

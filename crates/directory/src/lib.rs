@@ -11,9 +11,11 @@ mod fnv;
 pub mod index;
 pub mod phone;
 pub mod phonetic;
+pub mod served;
 pub mod snapshot;
 pub mod sources;
 pub mod store;
 pub mod text;
 
-pub use directory::{Directory, DirectoryBuilder, SearchResults};
+pub use directory::{Directory, DirectoryBuilder, SearchResults, content_hash};
+pub use served::Served;

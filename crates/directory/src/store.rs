@@ -61,6 +61,9 @@ struct Row {
     country: Span,
     emails: (u32, u16),
     phones: (u32, u16),
+    /// [`crate::directory::content_hash`] of the contact as its source gave it: a refresh
+    /// compares it to find what changed.
+    hash: u64,
 }
 
 #[derive(Default)]
@@ -103,7 +106,8 @@ impl StoreBuilder {
         s.as_deref().map_or(NONE, |s| self.shared(s))
     }
 
-    pub fn push(&mut self, c: Contact) {
+    /// Adds `c`, whose content hash (as its source gave it) is `hash`.
+    pub fn push(&mut self, c: Contact, hash: u64) {
         let source = match self.store.sources.iter().position(|s| *s == c.source) {
             Some(i) => i,
             None => {
@@ -144,6 +148,7 @@ impl StoreBuilder {
             country: self.opt_shared(&address.country),
             emails: (emails_start, c.emails.len() as u16),
             phones: (phones_start, c.phones.len() as u16),
+            hash,
         };
         self.store.rows.push(row);
     }
@@ -199,6 +204,15 @@ impl ContactStore {
 
     pub fn id(&self, doc: usize) -> &str {
         self.text(self.rows[doc].id)
+    }
+
+    pub fn hash(&self, doc: usize) -> u64 {
+        self.rows[doc].hash
+    }
+
+    /// The id of the source `doc` came from.
+    pub fn source_id(&self, doc: usize) -> &str {
+        &self.sources[self.rows[doc].source as usize].id
     }
 
     pub fn display_name(&self, doc: usize) -> &str {
@@ -316,7 +330,7 @@ mod tests {
         let contacts = demo::generate(500, 3);
         let mut b = StoreBuilder::default();
         for c in contacts.iter().cloned() {
-            b.push(c);
+            b.push(c, 0);
         }
         let (store, dropped) = b.finish(|_, i| i);
         assert_eq!(dropped, 0);
@@ -329,7 +343,7 @@ mod tests {
     fn repeated_texts_are_stored_once() {
         let mut b = StoreBuilder::default();
         for c in demo::generate(2_000, 3) {
-            b.push(c);
+            b.push(c, 0);
         }
         let (store, _) = b.finish(|s, i| s.display_name(i).to_owned());
         assert!(

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use super::Index;
+use super::docset::DocSet;
 use super::matcher::{PHONETIC, PREFIX, WordMatcher};
 use super::numbers::{NumberPattern, NumberTier};
 use crate::fields::{FIELD_BITS, Field};
@@ -176,6 +177,7 @@ pub fn evaluate_words(
     excluded: &[Vec<WordMatcher>],
     docs: usize,
     limit: usize,
+    hidden: Option<&DocSet>,
 ) -> (usize, Vec<Ranked>) {
     if words.is_empty() || words.iter().any(WordMatcher::matches_nothing) {
         return (0, Vec::new());
@@ -183,8 +185,9 @@ pub fn evaluate_words(
     if let ([word], []) = (words, excluded)
         && let Some(list) = word.short_list(index)
     {
-        return evaluate_short(index, word, list, limit);
+        return evaluate_short(index, word, list, limit, hidden);
     }
+    let shown = |doc: u32| hidden.is_none_or(|h| !h.contains(doc));
     let mut order: Vec<&WordMatcher> = words.iter().collect();
     order.sort_by_key(|w| w.cost);
     SCRATCH.with_borrow_mut(|scratch| {
@@ -194,6 +197,7 @@ pub fn evaluate_words(
         scratch.begin(docs);
         order[0].visit(index, |doc, tier, field| match scratch.get(doc) {
             Some(i) => hits[i as usize].merge(tier, field),
+            None if !shown(doc) => {}
             None => {
                 scratch.set(doc, candidates.len() as u32);
                 candidates.push(Candidate {
@@ -266,6 +270,7 @@ fn evaluate_short(
     word: &WordMatcher,
     list: &[u32],
     limit: usize,
+    hidden: Option<&DocSet>,
 ) -> (usize, Vec<Ranked>) {
     // Documents containing the word itself, with the fields it is in (postings are sorted
     // by document, so equal documents are neighbours).
@@ -289,6 +294,9 @@ fn evaluate_short(
     let mut total = 0;
     for &entry in list {
         let doc = entry >> super::SHORT_SHIFT;
+        if hidden.is_some_and(|h| h.contains(doc)) {
+            continue;
+        }
         let mut fields = entry as u8;
         let mut tier = PREFIX;
         while next_exact.next_if(|&&(d, _)| d < doc).is_some() {}
@@ -324,6 +332,7 @@ pub fn evaluate_number(
     pattern: &NumberPattern,
     docs: usize,
     limit: usize,
+    hidden: Option<&DocSet>,
 ) -> (usize, Vec<Ranked>) {
     SCRATCH.with_borrow_mut(|scratch| {
         scratch.begin(docs);
@@ -333,6 +342,7 @@ pub fn evaluate_number(
             .visit(pattern, |doc, _, tier| match scratch.get(doc) {
                 Some(t) if t <= tier as u32 => {}
                 Some(_) => scratch.set(doc, tier as u32),
+                None if hidden.is_some_and(|h| h.contains(doc)) => {}
                 None => {
                     scratch.set(doc, tier as u32);
                     found.push(doc);

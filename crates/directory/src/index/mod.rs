@@ -18,6 +18,7 @@
 //!
 //! `docs/search.md` explains why this beats a general-purpose engine here, with numbers.
 
+pub mod docset;
 mod eval;
 mod highlight;
 mod matcher;
