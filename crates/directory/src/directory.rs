@@ -200,6 +200,14 @@ impl Directory {
         &self.index
     }
 
+    /// Heap bytes by part: contacts, ids, and each part of the index.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        let mut parts = self.store.heap_parts();
+        parts.push(("ids (FST)", self.ids.as_fst().as_bytes().len()));
+        parts.extend(self.index.heap_parts());
+        parts
+    }
+
     /// Heap bytes of contacts, ids and index together.
     pub fn heap_bytes(&self) -> usize {
         self.store.heap_bytes() + self.ids.as_fst().as_bytes().len() + self.index.heap_bytes()
@@ -333,5 +341,34 @@ mod tests {
         let d = Directory::build(contacts, PhoneNormalizer::new(&demo::dialing()).unwrap());
         assert_eq!(d.len(), 10);
         assert_ne!(d.get("demo:000003").unwrap().display_name, "Someone Else");
+    }
+
+    /// Where a directory's bytes go, printed: `KONTAKT_SIZE=1000000 cargo test --release -p
+    /// kontakt-directory --lib heap_parts -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a report, not a check"]
+    fn heap_parts() {
+        let size = std::env::var("KONTAKT_SIZE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(100_000);
+        let d = Directory::build(
+            demo::Generator::new(size, demo::DEFAULT_SEED),
+            PhoneNormalizer::new(&demo::dialing()).unwrap(),
+        );
+        let total: usize = d.heap_parts().iter().map(|(_, b)| b).sum();
+        println!("| part | MB at {size} | bytes per contact |\n|---|---:|---:|");
+        for (part, bytes) in d.heap_parts() {
+            println!(
+                "| {part} | {:.1} | {:.0} |",
+                bytes as f64 / 1e6,
+                bytes as f64 / size as f64
+            );
+        }
+        println!(
+            "| all | {:.1} | {:.0} |",
+            total as f64 / 1e6,
+            total as f64 / size as f64
+        );
     }
 }

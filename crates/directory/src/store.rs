@@ -312,6 +312,22 @@ impl ContactStore {
         }
     }
 
+    /// Heap bytes by part, for the benchmark's memory report.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("contact texts", self.text.capacity()),
+            (
+                "contact rows",
+                self.rows.capacity() * std::mem::size_of::<Row>(),
+            ),
+            (
+                "e-mails and phones",
+                self.emails.capacity() * std::mem::size_of::<Span>()
+                    + self.phones.capacity() * std::mem::size_of::<PackedPhone>(),
+            ),
+        ]
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.rows.capacity() * std::mem::size_of::<Row>()

@@ -4,6 +4,7 @@
 //! settings → [`start`] or [`start_directory`]; tests call [`app`] directly.
 
 pub mod admin;
+pub mod allocator;
 pub mod auth;
 pub mod cache_key;
 pub mod callerid;

@@ -6,6 +6,10 @@ use clap::{Parser, Subcommand};
 use kontakt_server::package::{Package, PackageOptions};
 use kontakt_server::settings::{ConfigFile, Role, Settings};
 
+/// mimalloc instead of glibc's malloc: see [`kontakt_server::allocator`].
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Kontakt: contact search and click-to-call for Microsoft Teams.
 #[derive(Parser)]
 #[command(version, about)]
@@ -204,6 +208,7 @@ impl Run {
 }
 
 fn main() -> ExitCode {
+    kontakt_server::allocator::tune();
     init_logging();
     let _ = rustls::crypto::ring::default_provider().install_default();
     match run(Cli::parse()) {

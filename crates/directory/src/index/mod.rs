@@ -254,6 +254,40 @@ impl Index {
             ..self.forward_starts[doc as usize + 1] as usize]
     }
 
+    /// Heap bytes by part, for the benchmark's memory report.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        let lists = |m: &dyn Fn() -> (usize, usize)| {
+            let (entries, lists) = m();
+            entries * 4 + lists * 32
+        };
+        vec![
+            ("terms (FST)", self.terms.as_fst().as_bytes().len()),
+            (
+                "postings",
+                (self.postings.len() + self.posting_starts.len()) * 4,
+            ),
+            (
+                "forward lists",
+                (self.forward.len() + self.forward_starts.len()) * 4,
+            ),
+            (
+                "short prefixes",
+                lists(&|| (self.short.values().map(Vec::len).sum(), self.short.len())),
+            ),
+            (
+                "phonetic codes",
+                lists(&|| {
+                    (
+                        self.phonetic.values().map(Vec::len).sum(),
+                        self.phonetic.len(),
+                    )
+                }),
+            ),
+            ("name lengths", self.name_words.len()),
+            ("numbers", self.numbers.heap_bytes()),
+        ]
+    }
+
     /// Approximate heap size, for the benchmark's memory report.
     pub fn heap_bytes(&self) -> usize {
         self.terms.as_fst().as_bytes().len()
