@@ -412,6 +412,18 @@ mod tests {
         .unwrap()
     }
 
+    /// Tenant `tenant` (shown as `t`) with the one CSV source `csv`, snapshots in `data`.
+    fn open_csv(data: &std::path::Path, csv: &std::path::Path) -> TenantDirectory {
+        TenantDirectory::open(
+            "t",
+            "tenant",
+            demo::dialing(),
+            vec![csv_source(csv)],
+            SnapshotStore::new(data),
+        )
+        .unwrap()
+    }
+
     fn demo_source() -> Source {
         toml::from_str("type = \"demo\"\nid = \"demo\"\nname = \"Demo\"\nsize = 30\n").unwrap()
     }
@@ -541,16 +553,7 @@ mod tests {
             }
             std::fs::write(&csv, text).unwrap();
         };
-        let open = || {
-            TenantDirectory::open(
-                "t",
-                "tenant",
-                demo::dialing(),
-                vec![csv_source(&csv)],
-                SnapshotStore::new(data.path()),
-            )
-            .unwrap()
-        };
+        let open = || open_csv(data.path(), &csv);
         let same_answers = |a: &Served, b: &Served| {
             assert_eq!(a.len(), b.len());
             for q in [
@@ -601,16 +604,7 @@ mod tests {
             "First Name,Last Name\nAnna,Berg\nJürgen,Müller\nEva,Wüst\n",
         )
         .unwrap();
-        let open = || {
-            TenantDirectory::open(
-                "t",
-                "tenant",
-                demo::dialing(),
-                vec![csv_source(&csv)],
-                SnapshotStore::new(data.path()),
-            )
-            .unwrap()
-        };
+        let open = || open_csv(data.path(), &csv);
         open().refresh(0).await.unwrap();
         let snapshot = data.path().join("tenant/crm.jsonl");
         let hurts: [(&str, &dyn Fn()); 3] = [
