@@ -17,7 +17,7 @@ use kontakt_directory::demo;
 use kontakt_directory::snapshot::SnapshotStore;
 use kontakt_directory::sources::Source;
 
-use crate::report::{peak_rss_mb, rss_mb};
+use crate::report::{peak_rss_mb, percentile, rss_mb};
 
 /// One search of the stream: when it started (since the stream began), how long it took,
 /// and whether it failed.
@@ -251,11 +251,10 @@ fn spread(searched: &[&Searched]) -> String {
         return String::from("–");
     }
     micros.sort_by(f64::total_cmp);
-    let pct = |p: f64| micros[((p / 100.0) * (micros.len() - 1) as f64).round() as usize];
     format!(
         "{:.0} / {:.0} / {:.0}",
-        pct(50.0),
-        pct(99.0),
+        percentile(&micros, 50.0),
+        percentile(&micros, 99.0),
         micros[micros.len() - 1]
     )
 }

@@ -16,23 +16,25 @@ pub struct ClassResult {
 impl ClassResult {
     pub fn new(class: Class, mut micros: Vec<f64>, answered: bool, recall5: Option<f64>) -> Self {
         micros.sort_by(f64::total_cmp);
-        let pct = |p: f64| -> f64 {
-            if micros.is_empty() {
-                return f64::NAN;
-            }
-            let i = ((p / 100.0) * (micros.len() - 1) as f64).round() as usize;
-            micros[i]
-        };
         ClassResult {
             class,
             n: micros.len(),
-            p50_us: pct(50.0),
-            p95_us: pct(95.0),
-            p99_us: pct(99.0),
+            p50_us: percentile(&micros, 50.0),
+            p95_us: percentile(&micros, 95.0),
+            p99_us: percentile(&micros, 99.0),
             answered,
             recall5,
         }
     }
+}
+
+/// The `p`-th percentile of `sorted` (ascending): the value at the rounded position
+/// `p`% of the way from the first to the last; NaN when empty.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]

@@ -129,7 +129,7 @@ impl TenantDirectory {
     pub async fn refresh(&self, index: usize) -> Result<LoadReport, SourceError> {
         let source = &self.sources[index];
         self.update(index, |s| s.last_attempt = Some(now_secs()));
-        let (result, mut changes) = match self.load(source).await {
+        let (result, changes) = match self.load(source).await {
             Ok((report, hash, changes)) => (Ok((report, hash)), changes),
             Err(e) => (Err(e), None),
         };
@@ -181,7 +181,7 @@ impl TenantDirectory {
                 // The same contacts as the directory holds: nothing to rebuild.
                 let served = self.served.lock().expect("poisoned")[index];
                 if *hash != served {
-                    self.update_directory(index, *hash, changes.take()).await;
+                    self.update_directory(index, *hash, changes).await;
                 }
             }
             Err(e) => {
@@ -246,12 +246,12 @@ impl TenantDirectory {
     /// directory being served when there are few and nothing else changed it meanwhile,
     /// else rebuilds from the snapshots.
     async fn update_directory(&self, index: usize, hash: u64, changes: Compared) {
-        let _one_at_a_time = self.rebuilding.lock().await;
+        let one_at_a_time = self.rebuilding.lock().await;
         let current = self.current.load_full();
         let Some((against, changes)) =
             changes.filter(|(against, _)| Arc::ptr_eq(against, &current))
         else {
-            drop(_one_at_a_time);
+            drop(one_at_a_time);
             return self.rebuild().await;
         };
         let started = std::time::Instant::now();
@@ -273,7 +273,7 @@ impl TenantDirectory {
             }
             Err(e) => {
                 tracing::error!(tenant = %self.label, error = %e, "applying changes failed; rebuilding");
-                drop(_one_at_a_time);
+                drop(one_at_a_time);
                 self.rebuild().await;
             }
         }

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use crate::admin::page::esc;
 use crate::settings::{Consent, OperatorSection};
 
 const AUTH_HTML: &str = include_str!("../assets/auth.html");
@@ -102,19 +103,19 @@ fn privacy_html(operator: Option<&OperatorSection>) -> String {
             ),
         ),
         Some(o) => {
-            let name = escape(o.name.trim());
+            let name = esc(o.name.trim());
             let address = o
                 .address
                 .lines()
-                .map(|l| escape(l.trim()))
+                .map(|l| esc(l.trim()))
                 .filter(|l| !l.is_empty())
                 .collect::<Vec<_>>()
                 .join("<br />");
             let contact = o.privacy_contact.trim();
             let link = if contact.starts_with("https://") {
-                format!("<a href=\"{0}\">{0}</a>", escape(contact))
+                format!("<a href=\"{0}\">{0}</a>", esc(contact))
             } else {
-                format!("<a href=\"mailto:{0}\">{0}</a>", escape(contact))
+                format!("<a href=\"mailto:{0}\">{0}</a>", esc(contact))
             };
             (
                 format!(
@@ -129,15 +130,6 @@ fn privacy_html(operator: Option<&OperatorSection>) -> String {
     PRIVACY_HTML
         .replace("{{OPERATOR_EN}}", &en)
         .replace("{{OPERATOR_DE}}", &de)
-}
-
-/// `text` safe inside HTML text and attribute values.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// The Teams host simulator at `/dev/teams` (demo mode only).

@@ -123,7 +123,7 @@ impl Directory {
             store,
         )?);
         let unread = catalog.never_loaded();
-        let first_loads = unread.clone().into_iter().map(|i| {
+        let first_loads = unread.iter().map(|&i| {
             let catalog = Arc::clone(&catalog);
             async move {
                 let _ = catalog.refresh(i).await;
