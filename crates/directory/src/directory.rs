@@ -255,7 +255,10 @@ impl Directory {
                     limit,
                     hidden,
                 );
-                (total, self.hits(ranked, |c| highlights(c, &words)))
+                (
+                    total,
+                    self.hits(ranked, |c| highlights(&self.index, c, &words)),
+                )
             }
             Parsed::Number(pattern) => {
                 let (total, ranked) =

@@ -57,30 +57,25 @@ pub fn for_each_field<'c>(c: &'c Contact, mut f: impl FnMut(Field, &'c str)) {
     }
 }
 
-/// A searchable text with the API path its highlights are reported under.
-pub struct FieldText<'c> {
-    pub field: Field,
-    pub path: String,
-    pub text: &'c str,
-}
-
-/// Every searchable text of `c` with its path; the highlighting path.
-pub fn fields_of(c: &Contact) -> Vec<FieldText<'_>> {
-    let mut out = Vec::new();
+/// Calls `f` with every searchable text of `c` and the API path its highlights are
+/// reported under (built only when asked: most fields of a hit have nothing to highlight).
+pub fn for_each_field_with_path<'c>(
+    c: &'c Contact,
+    mut f: impl FnMut(Field, &'c str, &dyn Fn() -> String),
+) {
     let mut email = 0;
     for_each_field(c, |field, text| {
-        let path = match field {
+        let index = email;
+        if field == Field::Email {
+            email += 1;
+        }
+        f(field, text, &|| match field {
             Field::Name => "display_name".to_owned(),
             Field::Company => "company".to_owned(),
             Field::Department => "department".to_owned(),
             Field::JobTitle => "job_title".to_owned(),
             Field::City => "address.city".to_owned(),
-            Field::Email => {
-                email += 1;
-                format!("emails[{}]", email - 1)
-            }
-        };
-        out.push(FieldText { field, path, text });
+            Field::Email => format!("emails[{index}]"),
+        });
     });
-    out
 }

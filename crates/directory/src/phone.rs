@@ -218,7 +218,7 @@ impl PhoneNormalizer {
     /// libphonenumber (and its layout learnt).
     fn format(&self, e164: &str) -> Option<String> {
         let key = layout_key(e164)?;
-        let national = &e164[1 + key.0.to_string().len()..];
+        let national = &e164[1 + key.0.ilog10() as usize + 1..];
         if let Some(known) = self.layouts.0.read().expect("poisoned").get(&key) {
             return known
                 .as_ref()
@@ -276,12 +276,19 @@ impl PhoneNormalizer {
 
 /// Country code, leading national digits and length of `e164`.
 fn layout_key(e164: &str) -> Option<LayoutKey> {
+    // Asking libphonenumber's database allocates; this runs for every number shown.
+    static COUNTRY_CODES: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let known = COUNTRY_CODES.get_or_init(|| {
+        (0..1000u16)
+            .map(|c| phonenumber::metadata::DATABASE.by_code(&c).is_some())
+            .collect()
+    });
     let digits = e164.strip_prefix('+')?;
     let code_len = (1..=3).find(|&n| {
         digits.len() > n
             && digits[..n]
                 .parse::<u16>()
-                .is_ok_and(|c| phonenumber::metadata::DATABASE.by_code(&c).is_some())
+                .is_ok_and(|c| known[usize::from(c)])
     })?;
     let code: u16 = digits[..code_len].parse().ok()?;
     let national = &digits[code_len..];

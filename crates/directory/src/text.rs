@@ -21,14 +21,19 @@ pub struct Term {
 impl Term {
     /// Original char range `[start, end)` covered by the first `len` folded characters.
     pub fn span_of_prefix(&self, len: usize) -> [u32; 2] {
-        let len = len.clamp(1, self.ends.len());
-        [self.start, self.ends[len - 1]]
+        span_of_prefix(self.start, &self.ends, len)
     }
 
     /// Original char range of the whole word.
     pub fn span(&self) -> [u32; 2] {
         self.span_of_prefix(self.ends.len())
     }
+}
+
+/// [`Term::span_of_prefix`] of a word's `start` and `ends`.
+pub fn span_of_prefix(start: u32, ends: &[u32], len: usize) -> [u32; 2] {
+    let len = len.clamp(1, ends.len());
+    [start, ends[len - 1]]
 }
 
 /// Characters that belong to a word without separating it (`O'Brien` is one word).
@@ -42,7 +47,7 @@ fn is_joiner(c: char) -> bool {
 /// so that `Brien`, `d angelo` and `Dell Acqua` find `O'Brien`, `D'Angelo`, `Dell'Acqua`.
 pub fn terms(text: &str) -> Vec<Term> {
     let mut out = Vec::new();
-    scan(text, true, true, true, |word, start, ends, _| {
+    for_each_term(text, |word, start, ends| {
         out.push(Term {
             text: word.to_owned(),
             start,
@@ -50,6 +55,14 @@ pub fn terms(text: &str) -> Vec<Term> {
         });
     });
     out
+}
+
+/// [`terms`] without allocating a [`Term`] per word: `f(text, start, ends)` with the
+/// fields' meanings. Highlighting the shown hits calls this for every field of every hit.
+pub fn for_each_term(text: &str, mut f: impl FnMut(&str, u32, &[u32])) {
+    scan(text, true, true, true, |word, start, ends, _| {
+        f(word, start, ends)
+    });
 }
 
 /// Calls `f` with every folded word of `text` as typed in a query, without offsets. A word
@@ -100,7 +113,15 @@ fn scan(
     parts: bool,
     mut emit: impl FnMut(&str, u32, &[u32], bool),
 ) {
-    let mut word = Word::default();
+    thread_local! {
+        // The word buffers of the last scan on this thread: indexing a million contacts and
+        // highlighting every hit scan several texts each, and growing fresh buffers for
+        // every one of them was most of their allocations. (Taken, not borrowed: `emit`
+        // may scan again.)
+        static SPARE: std::cell::Cell<Word> = std::cell::Cell::new(Word::default());
+    }
+    let mut word = SPARE.take();
+    word.clear();
     let mut flush = |word: &mut Word| {
         emit(&word.text, word.start, &word.ends, false);
         if parts && !word.splits.is_empty() {
@@ -161,6 +182,7 @@ fn scan(
     if !word.text.is_empty() {
         flush(&mut word);
     }
+    SPARE.set(word);
 }
 
 /// A folded word being built.

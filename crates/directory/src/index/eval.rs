@@ -7,11 +7,12 @@
 //! "all documents" is cleared or allocated per query.
 
 use std::cell::RefCell;
+use std::collections::BinaryHeap;
 
 use super::Index;
 use super::docset::DocSet;
 use super::matcher::{PHONETIC, PREFIX, WordMatcher};
-use super::numbers::{NumberPattern, NumberTier};
+use super::numbers::NumberPattern;
 use crate::fields::{FIELD_BITS, Field};
 
 /// At most this many words count; the API's 200-character limit rarely gets near it.
@@ -46,37 +47,88 @@ impl Ranked {
     }
 }
 
+/// Per-document state of one query: a [`WordHit`] packed into 16 bits, or 0 for "not
+/// seen". Two bytes per document keep a million documents' state at 2 MB, mostly in the
+/// CPU's caches, where the postings' random order visits it; the entries a query set are
+/// zeroed again before it returns (it lists them anyway), so nothing of size "all
+/// documents" is cleared per query. The lists of one query are kept for the next on the
+/// same thread: allocating and freeing a few megabytes per query cost page faults.
 struct Scratch {
-    epoch: u32,
-    /// Per document: `epoch << 32 | value`; stale epochs read as empty.
-    slots: Vec<u64>,
+    state: Vec<u16>,
+    seen: Vec<u32>,
+    candidates: Vec<Candidate>,
+    /// A query left entries set (it panicked halfway): clear everything before the next.
+    dirty: bool,
 }
 
+/// One query's share of the [`Scratch`].
+struct Work<'s> {
+    state: &'s mut [u16],
+    seen: &'s mut Vec<u32>,
+    candidates: &'s mut Vec<Candidate>,
+}
+
+/// Marks a state entry as set; a packed [`WordHit`] uses the low 12 bits.
+const SEEN: u16 = 1 << 15;
+
+/// Lists longer than these are not kept for the next query (4 and 3 MB per thread).
+const KEEP_SEEN: usize = 1 << 20;
+const KEEP_CANDIDATES: usize = 1 << 18;
+
 impl Scratch {
-    fn begin(&mut self, docs: usize) -> u32 {
-        if self.slots.len() < docs {
-            self.slots.resize(docs, 0);
+    fn begin(&mut self, docs: usize) -> Work<'_> {
+        if self.dirty {
+            self.state.fill(0);
         }
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.slots.fill(0);
-            self.epoch = 1;
+        if self.state.len() < docs {
+            self.state.resize(docs, 0);
         }
-        self.epoch
+        self.dirty = true;
+        self.seen.clear();
+        self.candidates.clear();
+        Work {
+            state: &mut self.state[..docs],
+            seen: &mut self.seen,
+            candidates: &mut self.candidates,
+        }
     }
 
-    fn get(&self, doc: u32) -> Option<u32> {
-        let slot = self.slots[doc as usize];
-        ((slot >> 32) as u32 == self.epoch).then_some(slot as u32)
-    }
-
-    fn set(&mut self, doc: u32, value: u32) {
-        self.slots[doc as usize] = u64::from(self.epoch) << 32 | u64::from(value);
+    fn end(&mut self) {
+        #[cfg(test)]
+        assert!(self.state.iter().all(|&s| s == 0), "state left behind");
+        self.dirty = false;
+        if self.seen.capacity() > KEEP_SEEN {
+            self.seen = Vec::new();
+        }
+        if self.candidates.capacity() > KEEP_CANDIDATES {
+            self.candidates = Vec::new();
+        }
     }
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch { epoch: 0, slots: Vec::new() }) };
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch {
+            state: Vec::new(),
+            seen: Vec::new(),
+            candidates: Vec::new(),
+            dirty: false,
+        })
+    };
+}
+
+/// Merges one posting into its document's state; lists the document when it is new.
+#[inline]
+fn record(state: &mut [u16], seen: &mut Vec<u32>, doc: u32, tier: u8, fields: u8) {
+    let slot = &mut state[doc as usize];
+    if *slot == 0 {
+        seen.push(doc);
+        *slot = SEEN | WordHit::new(tier, fields).pack();
+    } else {
+        let mut hit = WordHit::unpack(*slot);
+        hit.merge(tier, fields);
+        *slot = SEEN | hit.pack();
+    }
 }
 
 /// How one word matched one document.
@@ -110,11 +162,11 @@ impl WordHit {
         }
     }
 
-    fn pack(self) -> u32 {
-        u32::from(self.tier) | u32::from(self.name) << 3 | u32::from(self.fields) << 4
+    fn pack(self) -> u16 {
+        u16::from(self.tier) | u16::from(self.name) << 3 | u16::from(self.fields) << 4
     }
 
-    fn unpack(v: u32) -> Self {
+    fn unpack(v: u16) -> Self {
         WordHit {
             tier: (v & 7) as u8,
             name: v & 8 != 0,
@@ -187,35 +239,51 @@ pub fn evaluate_words(
     {
         return evaluate_short(index, word, list, limit, hidden);
     }
-    let shown = |doc: u32| hidden.is_none_or(|h| !h.contains(doc));
     let mut order: Vec<&WordMatcher> = words.iter().collect();
     order.sort_by_key(|w| w.cost);
     SCRATCH.with_borrow_mut(|scratch| {
+        let Work {
+            state,
+            seen,
+            candidates,
+        } = scratch.begin(docs);
         // The most selective word makes the candidates.
-        let mut candidates: Vec<Candidate> = Vec::new();
-        let mut hits: Vec<WordHit> = Vec::new();
-        scratch.begin(docs);
-        order[0].visit(index, |doc, tier, field| match scratch.get(doc) {
-            Some(i) => hits[i as usize].merge(tier, field),
-            None if !shown(doc) => {}
-            None => {
-                scratch.set(doc, candidates.len() as u32);
-                candidates.push(Candidate {
-                    doc,
-                    worst: 0,
-                    sum: 0,
-                    names: 0,
-                    fields: 0,
-                    name_len: index.name_words(doc),
-                });
-                hits.push(WordHit::new(tier, field));
-            }
+        order[0].visit(index, |doc, tier, fields| {
+            record(state, seen, doc, tier, fields)
         });
-        for (c, hit) in candidates.iter_mut().zip(&hits) {
-            c.add(*hit);
+        let mut firsts = seen.iter().filter_map(|&doc| {
+            let hit = WordHit::unpack(std::mem::take(&mut state[doc as usize]));
+            if hidden.is_some_and(|h| h.contains(doc)) {
+                return None;
+            }
+            let mut c = Candidate {
+                doc,
+                worst: 0,
+                sum: 0,
+                names: 0,
+                fields: 0,
+                name_len: index.name_words(doc),
+            };
+            c.add(hit);
+            Some(c)
+        });
+        if let ([_], []) = (&order[..], excluded) {
+            // One word (typing the first name): ranked straight from its documents.
+            let mut total = 0;
+            let best = top(
+                firsts.by_ref().inspect(|_| total += 1).map(|c| c.ranked()),
+                limit,
+            );
+            drop(firsts);
+            scratch.end();
+            return (total, best);
         }
+        candidates.extend(firsts);
         // Every further word narrows them down.
         for word in &order[1..] {
+            if candidates.is_empty() {
+                break;
+            }
             if candidates.len() * FORWARD_COST < word.cost {
                 candidates.retain_mut(|c| match forward_hit(index, c.doc, word, u8::MAX) {
                     Some(hit) => {
@@ -225,28 +293,20 @@ pub fn evaluate_words(
                     None => false,
                 });
             } else {
-                scratch.begin(docs);
-                word.visit(index, |doc, tier, field| {
-                    let hit = match scratch.get(doc) {
-                        Some(v) => {
-                            let mut h = WordHit::unpack(v);
-                            h.merge(tier, field);
-                            h
-                        }
-                        None => WordHit::new(tier, field),
-                    };
-                    scratch.set(doc, hit.pack());
+                seen.clear();
+                word.visit(index, |doc, tier, fields| {
+                    record(state, seen, doc, tier, fields)
                 });
-                candidates.retain_mut(|c| match scratch.get(c.doc) {
-                    Some(v) => {
+                candidates.retain_mut(|c| match state[c.doc as usize] {
+                    0 => false,
+                    v => {
                         c.add(WordHit::unpack(v));
                         true
                     }
-                    None => false,
                 });
-            }
-            if candidates.is_empty() {
-                break;
+                for &doc in seen.iter() {
+                    state[doc as usize] = 0;
+                }
             }
         }
         // `-word` removes documents where the word matches exactly or as a prefix.
@@ -257,8 +317,12 @@ pub fn evaluate_words(
                     .all(|p| forward_hit(index, c.doc, p, PREFIX).is_some())
             });
         }
-        let ranked: Vec<Ranked> = candidates.iter().map(Candidate::ranked).collect();
-        (ranked.len(), top(ranked, limit))
+        let found = (
+            candidates.len(),
+            top(candidates.iter().map(Candidate::ranked), limit),
+        );
+        scratch.end();
+        found
     })
 }
 
@@ -289,7 +353,10 @@ fn evaluate_short(
         ((usize::from(tier) * 2 + no_name) * 8 + (7 - fields.count_ones() as usize)) * 16
             + usize::from(name_len.min(15))
     };
-    let mut buckets: Vec<Vec<Ranked>> = vec![Vec::new(); 2 * 2 * 8 * 16];
+    // The first `limit` documents of each class are kept (one list, counted per class),
+    // then ordered by class; within a class they already are in document order.
+    let mut per_class = [0u16; 2 * 2 * 8 * 16];
+    let mut kept: Vec<(u16, Ranked)> = Vec::new();
     let mut next_exact = exact_docs.iter().peekable();
     let mut total = 0;
     for &entry in list {
@@ -308,8 +375,9 @@ fn evaluate_short(
         }
         total += 1;
         let name_len = index.name_words(doc);
-        let bucket = &mut buckets[class(tier, fields, name_len)];
-        if bucket.len() < limit {
+        let class = class(tier, fields, name_len);
+        if usize::from(per_class[class]) < limit {
+            per_class[class] += 1;
             let mut c = Candidate {
                 doc,
                 worst: 0,
@@ -319,10 +387,11 @@ fn evaluate_short(
                 name_len,
             };
             c.add(WordHit::new(tier, fields));
-            bucket.push(c.ranked());
+            kept.push((class as u16, c.ranked()));
         }
     }
-    let ranked: Vec<Ranked> = buckets.into_iter().flatten().take(limit).collect();
+    kept.sort_by_key(|&(class, _)| class);
+    let ranked: Vec<Ranked> = kept.into_iter().map(|(_, r)| r).take(limit).collect();
     (total, ranked)
 }
 
@@ -335,48 +404,61 @@ pub fn evaluate_number(
     hidden: Option<&DocSet>,
 ) -> (usize, Vec<Ranked>) {
     SCRATCH.with_borrow_mut(|scratch| {
-        scratch.begin(docs);
-        let mut found: Vec<u32> = Vec::new();
-        index
-            .numbers
-            .visit(pattern, |doc, _, tier| match scratch.get(doc) {
-                Some(t) if t <= tier as u32 => {}
-                Some(_) => scratch.set(doc, tier as u32),
-                None if hidden.is_some_and(|h| h.contains(doc)) => {}
-                None => {
-                    scratch.set(doc, tier as u32);
-                    found.push(doc);
-                }
-            });
-        let ranked: Vec<Ranked> = found
-            .iter()
-            .map(|&doc| {
-                let tier = scratch.get(doc).unwrap_or(NumberTier::Suffix as u32) as u8;
-                // Ranked like a one-word match of that tier, without name or field bonus.
-                Candidate {
-                    doc,
-                    worst: tier,
-                    sum: tier,
-                    names: 0,
-                    fields: 0,
-                    name_len: 0,
-                }
-                .ranked()
-            })
-            .collect();
-        (ranked.len(), top(ranked, limit))
+        // Per document: its best tier + 1.
+        let Work { state, seen, .. } = scratch.begin(docs);
+        index.numbers.visit(pattern, |doc, _, tier| {
+            let slot = &mut state[doc as usize];
+            let tier = tier as u16 + 1;
+            if *slot == 0 {
+                seen.push(doc);
+                *slot = tier;
+            } else {
+                *slot = (*slot).min(tier);
+            }
+        });
+        let mut total = 0;
+        let ranked = seen.iter().filter_map(|&doc| {
+            let tier = std::mem::take(&mut state[doc as usize]) as u8 - 1;
+            if hidden.is_some_and(|h| h.contains(doc)) {
+                return None;
+            }
+            total += 1;
+            // Ranked like a one-word match of that tier, without name or field bonus.
+            let c = Candidate {
+                doc,
+                worst: tier,
+                sum: tier,
+                names: 0,
+                fields: 0,
+                name_len: 0,
+            };
+            Some(c.ranked())
+        });
+        let best = top(ranked, limit);
+        scratch.end();
+        (total, best)
     })
 }
 
-/// The `limit` smallest keys, sorted; linear in the number of candidates.
-fn top(mut ranked: Vec<Ranked>, limit: usize) -> Vec<Ranked> {
-    if ranked.len() > limit {
-        if limit == 0 {
-            return Vec::new();
-        }
-        ranked.select_nth_unstable_by_key(limit - 1, |r| r.key);
-        ranked.truncate(limit);
+/// The `limit` smallest keys, sorted. A bounded max-heap: most candidates are rejected by
+/// one comparison with the worst kept, and nothing of the candidates' size is allocated.
+fn top(ranked: impl Iterator<Item = Ranked>, limit: usize) -> Vec<Ranked> {
+    if limit == 0 {
+        return Vec::new();
     }
-    ranked.sort_unstable_by_key(|r| r.key);
-    ranked
+    let mut heap: BinaryHeap<u64> = BinaryHeap::with_capacity(limit.min(1024));
+    for r in ranked {
+        if heap.len() < limit {
+            heap.push(r.key);
+        } else if heap.peek().is_some_and(|&worst| r.key < worst) {
+            *heap.peek_mut().expect("the heap is full") = r.key;
+        }
+    }
+    heap.into_sorted_vec()
+        .into_iter()
+        .map(|key| Ranked {
+            doc: key as u32,
+            key,
+        })
+        .collect()
 }

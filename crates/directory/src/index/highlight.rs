@@ -2,32 +2,33 @@
 
 use kontakt_api::{Contact, Highlight};
 
+use super::Index;
 use super::matcher::WordMatcher;
 use super::numbers::NumberPattern;
-use crate::fields::fields_of;
-use crate::text::terms;
+use crate::fields::for_each_field_with_path;
+use crate::text::{for_each_term, span_of_prefix};
 
 /// Highlights of a word query in every matched field of `contact`.
-pub fn highlights(contact: &Contact, words: &[WordMatcher]) -> Vec<Highlight> {
+pub fn highlights(index: &Index, contact: &Contact, words: &[WordMatcher]) -> Vec<Highlight> {
     let mut out = Vec::new();
-    for field in fields_of(contact) {
+    for_each_field_with_path(contact, |field, text, path| {
         let mut ranges: Vec<[u32; 2]> = Vec::new();
-        for term in terms(field.text) {
+        for_each_term(text, |term, start, ends| {
             let matched = words
                 .iter()
-                .filter_map(|w| w.matched_len(&term.text, field.field))
+                .filter_map(|w| w.matched_len(index, term, field))
                 .max();
             if let Some(len) = matched {
-                ranges.push(term.span_of_prefix(len));
+                ranges.push(span_of_prefix(start, ends, len));
             }
-        }
+        });
         if !ranges.is_empty() {
             out.push(Highlight {
-                field: field.path,
+                field: path(),
                 ranges,
             });
         }
-    }
+    });
     out
 }
 

@@ -146,7 +146,6 @@ pub struct WordMatcher {
     /// One- to three-letter words: the key of their merged short-prefix list.
     short: Option<u16>,
     pub typos: Vec<Typo>,
-    pub code: Option<String>,
     /// Postings this word would read: decides how it is evaluated.
     pub cost: usize,
 }
@@ -230,7 +229,6 @@ impl WordMatcher {
             phonetic,
             short,
             typos,
-            code,
             cost,
         }
     }
@@ -300,7 +298,9 @@ impl WordMatcher {
     }
 
     /// How many folded characters of `term` this word covers (for highlights), if any.
-    pub fn matched_len(&self, term: &str, field: Field) -> Option<usize> {
+    /// The sound-alike check looks `term` up among the name terms the word sounds like
+    /// (a dictionary lookup) instead of computing its code, which allocates.
+    pub fn matched_len(&self, index: &Index, term: &str, field: Field) -> Option<usize> {
         if term.starts_with(self.word.as_str()) {
             return Some(self.word.len());
         }
@@ -313,8 +313,11 @@ impl WordMatcher {
             }
         }
         let sounds_alike = field == Field::Name
-            && self.code.is_some()
-            && crate::phonetic::code(term).as_ref() == self.code.as_ref();
+            && !self.phonetic.is_empty()
+            && index
+                .terms
+                .get(term)
+                .is_some_and(|t| self.phonetic.binary_search(&(t as u32)).is_ok());
         sounds_alike.then_some(term.len())
     }
 }
