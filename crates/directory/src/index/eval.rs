@@ -187,6 +187,20 @@ struct Candidate {
 }
 
 impl Candidate {
+    /// A document as the first word matched it.
+    fn first(doc: u32, name_len: u8, hit: WordHit) -> Candidate {
+        let mut c = Candidate {
+            doc,
+            worst: 0,
+            sum: 0,
+            names: 0,
+            fields: 0,
+            name_len,
+        };
+        c.add(hit);
+        c
+    }
+
     fn add(&mut self, hit: WordHit) {
         self.worst = self.worst.max(hit.tier);
         self.sum += hit.tier;
@@ -256,16 +270,7 @@ pub fn evaluate_words(
             if hidden.is_some_and(|h| h.contains(doc)) {
                 return None;
             }
-            let mut c = Candidate {
-                doc,
-                worst: 0,
-                sum: 0,
-                names: 0,
-                fields: 0,
-                name_len: index.name_words(doc),
-            };
-            c.add(hit);
-            Some(c)
+            Some(Candidate::first(doc, index.name_words(doc), hit))
         });
         if let ([_], []) = (&order[..], excluded) {
             // One word (typing the first name): ranked straight from its documents.
@@ -378,15 +383,7 @@ fn evaluate_short(
         let class = class(tier, fields, name_len);
         if usize::from(per_class[class]) < limit {
             per_class[class] += 1;
-            let mut c = Candidate {
-                doc,
-                worst: 0,
-                sum: 0,
-                names: 0,
-                fields: 0,
-                name_len,
-            };
-            c.add(WordHit::new(tier, fields));
+            let c = Candidate::first(doc, name_len, WordHit::new(tier, fields));
             kept.push((class as u16, c.ranked()));
         }
     }
