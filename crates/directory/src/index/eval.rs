@@ -3,8 +3,8 @@
 //! The most selective word is read from its postings (one contiguous slice for a prefix).
 //! Every further word is checked either by reading its postings too, or — when there are
 //! few candidates and the word is common — by looking at each candidate's own short term
-//! list. Per-document state lives in a reusable, epoch-stamped array, so nothing of size
-//! "all documents" is cleared or allocated per query.
+//! list. Per-document state lives in a reusable per-thread array that each query zeroes
+//! where it wrote, so nothing of size "all documents" is cleared or allocated per query.
 
 use std::cell::RefCell;
 use std::collections::BinaryHeap;
@@ -279,7 +279,6 @@ pub fn evaluate_words(
                 firsts.by_ref().inspect(|_| total += 1).map(|c| c.ranked()),
                 limit,
             );
-            drop(firsts);
             scratch.end();
             return (total, best);
         }
@@ -439,10 +438,9 @@ pub fn evaluate_number(
 
 /// The `limit` smallest keys, sorted. A bounded max-heap: most candidates are rejected by
 /// one comparison with the worst kept, and nothing of the candidates' size is allocated.
+/// Always reads `ranked` to the end, even for `limit` 0: callers count, and zero the
+/// query's state, as it is read.
 fn top(ranked: impl Iterator<Item = Ranked>, limit: usize) -> Vec<Ranked> {
-    if limit == 0 {
-        return Vec::new();
-    }
     let mut heap: BinaryHeap<u64> = BinaryHeap::with_capacity(limit.min(1024));
     for r in ranked {
         if heap.len() < limit {

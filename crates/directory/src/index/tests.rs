@@ -520,3 +520,23 @@ fn numbers_are_shown_as_people_read_them_here() {
     // What a snapshot keeps is the source's data only.
     assert!(d.contact(0).phones.iter().all(|p| p.display.is_none()));
 }
+
+/// A limit of 0 still counts every match, on every evaluation path (one word, several
+/// words, a number), and leaves nothing behind for the next query.
+#[test]
+fn a_limit_of_zero_counts_and_leaves_no_state() {
+    let d = directory();
+    for q in [
+        "muller",
+        "anna mue",
+        "089 123456",
+        "+49 89 123456 78",
+        "mul",
+    ] {
+        let all = d.search(q, 100);
+        assert!(all.total > 0, "{q} finds something");
+        let none = d.search(q, 0);
+        assert_eq!((none.total, none.hits.len()), (all.total, 0), "{q}");
+        assert_eq!(ids(&d.search(q, 100).hits), ids(&all.hits), "{q} again");
+    }
+}
