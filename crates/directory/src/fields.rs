@@ -17,6 +17,8 @@ pub enum Field {
 }
 
 pub const FIELD_BITS: u32 = 3;
+/// How many fields there are: a set of them is a mask of this many bits.
+pub const FIELDS: u32 = Field::Email as u32 + 1;
 pub const FIELD_MASK: u32 = (1 << FIELD_BITS) - 1;
 
 impl Field {

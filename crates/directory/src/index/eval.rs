@@ -222,7 +222,7 @@ impl Candidate {
 /// How a document's own term list matches `word`, if at all.
 fn forward_hit(index: &Index, doc: u32, word: &WordMatcher, max_tier: u8) -> Option<WordHit> {
     let mut hit: Option<WordHit> = None;
-    for &e in index.forward_of(doc) {
+    index.for_each_forward(doc, |e| {
         let field = Field::from_bits(e);
         if let Some(tier) = word.tier(e >> FIELD_BITS, field).filter(|&t| t <= max_tier) {
             let bit = 1 << field as u8;
@@ -231,7 +231,7 @@ fn forward_hit(index: &Index, doc: u32, word: &WordMatcher, max_tier: u8) -> Opt
                 None => hit = Some(WordHit::new(tier, bit)),
             }
         }
-    }
+    });
     hit
 }
 
@@ -249,9 +249,9 @@ pub fn evaluate_words(
         return (0, Vec::new());
     }
     if let ([word], []) = (words, excluded)
-        && let Some(list) = word.short_list(index)
+        && let Some(key) = word.short_list()
     {
-        return evaluate_short(index, word, list, limit, hidden);
+        return evaluate_short(index, word, key, limit, hidden);
     }
     let mut order: Vec<&WordMatcher> = words.iter().collect();
     order.sort_by_key(|w| w.cost);
@@ -336,20 +336,20 @@ pub fn evaluate_words(
 fn evaluate_short(
     index: &Index,
     word: &WordMatcher,
-    list: &[u32],
+    key: u16,
     limit: usize,
     hidden: Option<&DocSet>,
 ) -> (usize, Vec<Ranked>) {
     // Documents containing the word itself, with the fields it is in (postings are sorted
     // by document, so equal documents are neighbours).
     let mut exact_docs: Vec<(u32, u8)> = Vec::new();
-    for &p in word.exact_postings(index) {
+    word.for_each_exact_posting(index, |p| {
         let (doc, bit) = (p >> FIELD_BITS, 1u8 << (p & crate::fields::FIELD_MASK));
         match exact_docs.last_mut() {
             Some((d, mask)) if *d == doc => *mask |= bit,
             _ => exact_docs.push((doc, bit)),
         }
-    }
+    });
     // Classes in rank order: tier (exact, prefix), names first, more fields first, shorter
     // names first. Within a class the document order decides.
     let class = |tier: u8, fields: u8, name_len: u8| -> usize {
@@ -363,12 +363,10 @@ fn evaluate_short(
     let mut kept: Vec<(u16, Ranked)> = Vec::new();
     let mut next_exact = exact_docs.iter().peekable();
     let mut total = 0;
-    for &entry in list {
-        let doc = entry >> super::SHORT_SHIFT;
+    index.for_each_short(key, |doc, mut fields| {
         if hidden.is_some_and(|h| h.contains(doc)) {
-            continue;
+            return;
         }
-        let mut fields = entry as u8;
         let mut tier = PREFIX;
         while next_exact.next_if(|&&(d, _)| d < doc).is_some() {}
         if let Some(&&(d, exact_fields)) = next_exact.peek()
@@ -385,7 +383,7 @@ fn evaluate_short(
             let c = Candidate::first(doc, name_len, WordHit::new(tier, fields));
             kept.push((class as u16, c.ranked()));
         }
-    }
+    });
     kept.sort_by_key(|&(class, _)| class);
     let ranked: Vec<Ranked> = kept.into_iter().map(|(_, r)| r).take(limit).collect();
     (total, ranked)

@@ -208,12 +208,10 @@ impl WordMatcher {
             .and_then(|c| index.phonetic.get(c))
             .cloned()
             .unwrap_or_default();
-        let span = |lo: u32, hi: u32| {
-            (index.posting_starts[hi as usize] - index.posting_starts[lo as usize]) as usize
-        };
+        let span = |lo: u32, hi: u32| index.postings_len(lo, hi);
         let short = short_key(word.as_bytes());
         let prefix_cost = match short {
-            Some(key) => index.short_list(key).len() + exact.map_or(0, |e| span(e, e + 1)),
+            Some(key) => index.short_len(key) + exact.map_or(0, |e| span(e, e + 1)),
             None => span(plo, phi),
         };
         let cost = prefix_cost
@@ -233,17 +231,19 @@ impl WordMatcher {
         }
     }
 
-    /// The merged prefix list, when this word is answered from one alone (short, no typos,
-    /// no sound-alikes).
-    pub fn short_list<'i>(&self, index: &'i Index) -> Option<&'i [u32]> {
+    /// The key of the merged prefix list, when this word is answered from one alone (short,
+    /// no typos, no sound-alikes).
+    pub fn short_list(&self) -> Option<u16> {
         let key = self.short?;
         (self.typo_terms.is_empty() && self.fuzzy.is_empty() && self.phonetic.is_empty())
-            .then(|| index.short_list(key))
+            .then_some(key)
     }
 
-    /// Postings of the term that equals the word, if there is one.
-    pub fn exact_postings<'i>(&self, index: &'i Index) -> &'i [u32] {
-        self.exact.map_or(&[], |e| index.postings_of(e, e + 1))
+    /// Calls `f` with the postings of the term that equals the word, if there is one.
+    pub fn for_each_exact_posting(&self, index: &Index, f: impl FnMut(u32)) {
+        if let Some(e) = self.exact {
+            index.for_each_posting(e, e + 1, f);
+        }
     }
 
     pub fn matches_nothing(&self) -> bool {
@@ -274,26 +274,24 @@ impl WordMatcher {
         match (self.short, self.exact) {
             (Some(key), exact) => {
                 if let Some(e) = exact {
-                    emit(index.postings_of(e, e + 1), EXACT, false, &mut visit);
+                    emit(index, (e, e + 1), EXACT, false, &mut visit);
                 }
-                for &p in index.short_list(key) {
-                    visit(p >> super::SHORT_SHIFT, PREFIX, p as u8);
-                }
+                index.for_each_short(key, |doc, fields| visit(doc, PREFIX, fields));
             }
             (None, Some(e)) => {
-                emit(index.postings_of(e, e + 1), EXACT, false, &mut visit);
-                emit(index.postings_of(e + 1, phi), PREFIX, false, &mut visit);
+                emit(index, (e, e + 1), EXACT, false, &mut visit);
+                emit(index, (e + 1, phi), PREFIX, false, &mut visit);
             }
-            (None, None) => emit(index.postings_of(plo, phi), PREFIX, false, &mut visit),
+            (None, None) => emit(index, (plo, phi), PREFIX, false, &mut visit),
         }
         for &t in &self.typo_terms {
-            emit(index.postings_of(t, t + 1), TYPO, false, &mut visit);
+            emit(index, (t, t + 1), TYPO, false, &mut visit);
         }
-        for &(a, b) in &self.fuzzy {
-            emit(index.postings_of(a, b), TYPO_PREFIX, false, &mut visit);
+        for &range in &self.fuzzy {
+            emit(index, range, TYPO_PREFIX, false, &mut visit);
         }
         for &t in &self.phonetic {
-            emit(index.postings_of(t, t + 1), PHONETIC, true, &mut visit);
+            emit(index, (t, t + 1), PHONETIC, true, &mut visit);
         }
     }
 
@@ -323,13 +321,19 @@ impl WordMatcher {
 }
 
 /// Postings (`doc << 3 | field`) → `visit(doc, tier, field bit)`.
-fn emit(postings: &[u32], tier: u8, names_only: bool, visit: &mut impl FnMut(u32, u8, u8)) {
-    for &p in postings {
+fn emit(
+    index: &Index,
+    (lo, hi): (u32, u32),
+    tier: u8,
+    names_only: bool,
+    visit: &mut impl FnMut(u32, u8, u8),
+) {
+    index.for_each_posting(lo, hi, |p| {
         let field = Field::from_bits(p);
         if !names_only || field == Field::Name {
             visit(p >> FIELD_BITS, tier, 1 << field as u8);
         }
-    }
+    });
 }
 
 /// The root of the walk: after the fixed first letter when edits may not touch it.

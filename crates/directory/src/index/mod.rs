@@ -9,9 +9,11 @@
 //!   scores come out in a stable, sensible order without a second sort key.
 //! - **Forward lists**: per document, its terms (`term << 3 | field`), so a second query
 //!   word can be checked against a few candidates instead of reading all its postings.
-//! - **Short prefixes**: for every one- and two-letter prefix, the documents with a word
-//!   starting with it and in which fields — the answer to the first keystrokes, already
+//! - **Short prefixes**: for every one-, two- and three-letter prefix, the documents with a
+//!   word starting with it and in which fields — the answer to the first keystrokes, already
 //!   merged and in order, instead of hundreds of thousands of postings to merge.
+//!
+//! All three are [`packed::PackedLists`]: compressed, decoded as they are read.
 //! - **Phonetic codes**: Kölner Phonetik code → terms that occur in names.
 //! - **Numbers** ([`numbers::NumberIndex`]): E.164 digits forwards (prefix search) and
 //!   backwards (extension search).
@@ -23,6 +25,7 @@ mod eval;
 mod highlight;
 mod matcher;
 pub mod numbers;
+mod packed;
 pub mod query;
 #[cfg(test)]
 mod tests;
@@ -34,16 +37,19 @@ use crate::store::ContactStore;
 pub(crate) use eval::{Ranked, evaluate_number as eval_number, evaluate_words as eval_words};
 pub(crate) use highlight::{highlights, number_highlights};
 pub(crate) use matcher::WordMatcher;
+use packed::PackedLists;
 
 pub struct Index {
     terms: fst::Map<Vec<u8>>,
-    postings: Vec<u32>,
+    /// Per term.
+    postings: PackedLists,
+    /// How many postings the terms before each term have: what reading a range costs.
     posting_starts: Vec<u32>,
-    forward: Vec<u32>,
-    forward_starts: Vec<u32>,
-    /// [`short_key`] of a one- to three-letter prefix → `doc << 8 | field mask` of every
+    /// Per document.
+    forward: PackedLists,
+    /// Per [`short_key`] of a one- to three-letter prefix: `doc << 6 | field mask` of every
     /// document with a word starting with it, sorted by document.
-    short: HashMap<u16, Vec<u32>>,
+    short: PackedLists,
     phonetic: HashMap<String, Vec<u32>>,
     /// Words in each document's name (at most 15): among equal matches the name with fewer
     /// words left over wins ("Anna Thiel" before "Anna-Lena Thiel").
@@ -53,7 +59,11 @@ pub struct Index {
 
 /// Words of at most this many letters are answered from the short-prefix lists.
 pub const SHORT_PREFIX: usize = 3;
-const SHORT_SHIFT: u32 = 8;
+/// A short-prefix entry is `doc << SHORT_SHIFT | field mask`: no wider than the mask, as
+/// every bit more costs a bit per entry once packed.
+const SHORT_SHIFT: u32 = fields::FIELDS;
+/// The largest [`short_key`]: three times the last of 36 symbols.
+const SHORT_KEYS: u16 = (36 * 37 + 36) * 37 + 36;
 
 /// `"m"`, `"mu"`, `"mul"` → a key of their short-prefix list; `None` for longer words.
 /// Folded words are ASCII letters and digits (36 symbols), so three fit in 16 bits.
@@ -148,6 +158,8 @@ impl Index {
         }
         compact_starts.push(compact.len() as u32);
         drop(forward);
+        let forward_of =
+            |doc: usize| &compact[compact_starts[doc] as usize..compact_starts[doc + 1] as usize];
 
         // Postings by counting sort: visiting documents in order keeps each list sorted.
         let mut posting_starts = Vec::with_capacity(counts.len());
@@ -158,15 +170,21 @@ impl Index {
         }
         posting_starts.push(total);
         let mut cursor = posting_starts.clone();
-        let mut postings = vec![0u32; total as usize];
+        let mut flat = vec![0u32; total as usize];
         for doc in 0..docs {
-            for &e in &compact[compact_starts[doc] as usize..compact_starts[doc + 1] as usize] {
+            for &e in forward_of(doc) {
                 let term = (e >> FIELD_BITS) as usize;
-                postings[cursor[term] as usize] =
-                    (doc as u32) << FIELD_BITS | (e & fields::FIELD_MASK);
+                flat[cursor[term] as usize] = (doc as u32) << FIELD_BITS | (e & fields::FIELD_MASK);
                 cursor[term] += 1;
             }
         }
+        drop(cursor);
+        let mut postings = PackedLists::default();
+        for term in 0..strings.len() {
+            postings.push(&flat[posting_starts[term] as usize..posting_starts[term + 1] as usize]);
+        }
+        drop(flat);
+        postings.shrink_to_fit();
 
         let by_rank: Vec<&[u8]> = order
             .iter()
@@ -177,7 +195,7 @@ impl Index {
         let mut per_doc: Vec<(u16, u8)> = Vec::new();
         for doc in 0..docs {
             per_doc.clear();
-            for &e in &compact[compact_starts[doc] as usize..compact_starts[doc + 1] as usize] {
+            for &e in forward_of(doc) {
                 let term = by_rank[(e >> FIELD_BITS) as usize];
                 let mask = 1u8 << (e & fields::FIELD_MASK);
                 for len in 1..=SHORT_PREFIX.min(term.len()) {
@@ -201,9 +219,18 @@ impl Index {
                 i += 1;
             }
         }
-        for list in short.values_mut() {
-            list.shrink_to_fit();
+        let mut packed_short = PackedLists::default();
+        for key in 0..=SHORT_KEYS {
+            packed_short.push(short.remove(&key).as_deref().unwrap_or_default());
         }
+        drop(short);
+        packed_short.shrink_to_fit();
+        let mut packed_forward = PackedLists::default();
+        for doc in 0..docs {
+            packed_forward.push(forward_of(doc));
+        }
+        packed_forward.shrink_to_fit();
+        drop(compact);
 
         let mut phonetic: HashMap<String, Vec<u32>> = HashMap::new();
         for (tmp, word) in strings.iter().enumerate() {
@@ -221,9 +248,8 @@ impl Index {
             terms,
             postings,
             posting_starts,
-            forward: compact,
-            forward_starts: compact_starts,
-            short,
+            forward: packed_forward,
+            short: packed_short,
             phonetic,
             name_words,
             numbers: numbers::NumberIndex::build(store),
@@ -234,24 +260,42 @@ impl Index {
         self.posting_starts.len() - 1
     }
 
-    /// Postings of the terms `lo..hi`: one slice, because ids are in lexicographic order.
-    fn postings_of(&self, lo: u32, hi: u32) -> &[u32] {
-        &self.postings
-            [self.posting_starts[lo as usize] as usize..self.posting_starts[hi as usize] as usize]
+    /// Calls `f` with the postings of the terms `lo..hi`: one pass over consecutive bytes,
+    /// because ids are in lexicographic order.
+    #[inline]
+    fn for_each_posting(&self, lo: u32, hi: u32, f: impl FnMut(u32)) {
+        self.postings.for_each_in(lo as usize, hi as usize, f);
     }
 
-    /// Documents with a word starting with the one- or two-letter `key`, with field masks.
-    fn short_list(&self, key: u16) -> &[u32] {
-        self.short.get(&key).map_or(&[], Vec::as_slice)
+    /// How many postings the terms `lo..hi` have.
+    fn postings_len(&self, lo: u32, hi: u32) -> usize {
+        (self.posting_starts[hi as usize] - self.posting_starts[lo as usize]) as usize
+    }
+
+    /// Calls `f(doc, field mask)` for each document with a word starting with the one- to
+    /// three-letter `key`, in document order.
+    #[inline]
+    fn for_each_short(&self, key: u16, mut f: impl FnMut(u32, u8)) {
+        self.short.for_each(usize::from(key), |entry| {
+            f(
+                entry >> SHORT_SHIFT,
+                (entry & ((1 << SHORT_SHIFT) - 1)) as u8,
+            )
+        });
+    }
+
+    fn short_len(&self, key: u16) -> usize {
+        self.short.len_of(usize::from(key))
     }
 
     fn name_words(&self, doc: u32) -> u8 {
         self.name_words[doc as usize]
     }
 
-    fn forward_of(&self, doc: u32) -> &[u32] {
-        &self.forward[self.forward_starts[doc as usize] as usize
-            ..self.forward_starts[doc as usize + 1] as usize]
+    /// Calls `f` with each of the document's terms (`term << 3 | field`), in order.
+    #[inline]
+    fn for_each_forward(&self, doc: u32, f: impl FnMut(u32)) {
+        self.forward.for_each(doc as usize, f);
     }
 
     /// Heap bytes by part, for the benchmark's memory report.
@@ -260,20 +304,14 @@ impl Index {
             let (entries, lists) = m();
             entries * 4 + lists * 32
         };
-        vec![
+        [
             ("terms (FST)", self.terms.as_fst().as_bytes().len()),
             (
                 "postings",
-                (self.postings.len() + self.posting_starts.len()) * 4,
+                self.postings.heap_bytes() + self.posting_starts.len() * 4,
             ),
-            (
-                "forward lists",
-                (self.forward.len() + self.forward_starts.len()) * 4,
-            ),
-            (
-                "short prefixes",
-                lists(&|| (self.short.values().map(Vec::len).sum(), self.short.len())),
-            ),
+            ("forward lists", self.forward.heap_bytes()),
+            ("short prefixes", self.short.heap_bytes()),
             (
                 "phonetic codes",
                 lists(&|| {
@@ -284,25 +322,14 @@ impl Index {
                 }),
             ),
             ("name lengths", self.name_words.len()),
-            ("numbers", self.numbers.heap_bytes()),
         ]
+        .into_iter()
+        .chain(self.numbers.heap_parts())
+        .collect()
     }
 
     /// Approximate heap size, for the benchmark's memory report.
     pub fn heap_bytes(&self) -> usize {
-        self.terms.as_fst().as_bytes().len()
-            + (self.postings.len()
-                + self.posting_starts.len()
-                + self.forward.len()
-                + self.forward_starts.len())
-                * 4
-            + self.short.values().map(|v| v.len() * 4 + 32).sum::<usize>()
-            + self
-                .phonetic
-                .values()
-                .map(|v| v.len() * 4 + 32)
-                .sum::<usize>()
-            + self.name_words.len()
-            + self.numbers.heap_bytes()
+        self.heap_parts().iter().map(|(_, bytes)| bytes).sum()
     }
 }

@@ -28,9 +28,12 @@ const PHONE_MASK: u32 = (1 << PHONE_BITS) - 1;
 pub struct NumberIndex {
     /// E.164 digits (without `+`) → rank in lexicographic order.
     forward: fst::Map<Vec<u8>>,
-    /// Every number's digits reversed and packed ([`pack_reversed`]), with its rank in
-    /// `forward`, sorted: the numbers ending in some digits are one binary-searched range.
-    by_suffix: Vec<(u64, u32)>,
+    /// Every number's digits reversed and packed ([`pack_reversed`]), sorted: the numbers
+    /// ending in some digits are one binary-searched range.
+    suffix_keys: Vec<u64>,
+    /// The rank in `forward` of the number at the same place in `suffix_keys` (a separate
+    /// list: `(u64, u32)` pairs would pad to 16 bytes).
+    suffix_ranks: Vec<u32>,
     /// Per number: `doc << 4 | phone index`, sorted by document.
     postings: Vec<u32>,
     starts: Vec<u32>,
@@ -67,6 +70,7 @@ impl NumberIndex {
             postings.push(posting);
         }
         starts.push(postings.len() as u32);
+        starts.shrink_to_fit();
         let forward = fst::Map::from_iter(
             keys.iter()
                 .enumerate()
@@ -79,9 +83,11 @@ impl NumberIndex {
             .map(|(r, k)| (pack_reversed(k, 0), r as u32))
             .collect();
         by_suffix.sort_unstable();
+        let (suffix_keys, suffix_ranks) = by_suffix.into_iter().unzip();
         NumberIndex {
             forward,
-            by_suffix,
+            suffix_keys,
+            suffix_ranks,
             postings,
             starts,
         }
@@ -120,9 +126,9 @@ impl NumberIndex {
             // All numbers ending in `suffix`: reversed, they start with it.
             let lo = pack_reversed(suffix, 0);
             let hi = pack_reversed(suffix, 0xF);
-            let first = self.by_suffix.partition_point(|&(k, _)| k < lo);
-            let last = self.by_suffix.partition_point(|&(k, _)| k <= hi);
-            for &(_, r) in &self.by_suffix[first..last] {
+            let first = self.suffix_keys.partition_point(|&k| k < lo);
+            let last = self.suffix_keys.partition_point(|&k| k <= hi);
+            for &r in &self.suffix_ranks[first..last] {
                 each(
                     self.postings_of(u64::from(r), u64::from(r) + 1),
                     NumberTier::Suffix,
@@ -131,10 +137,22 @@ impl NumberIndex {
         }
     }
 
-    pub fn heap_bytes(&self) -> usize {
-        self.forward.as_fst().as_bytes().len()
-            + self.by_suffix.len() * 12
-            + (self.postings.len() + self.starts.len()) * 4
+    /// Heap bytes by part, for the benchmark's memory report.
+    pub fn heap_parts(&self) -> [(&'static str, usize); 3] {
+        [
+            (
+                "numbers: E.164 (FST)",
+                self.forward.as_fst().as_bytes().len(),
+            ),
+            (
+                "numbers: by last digits",
+                self.suffix_keys.capacity() * 8 + self.suffix_ranks.capacity() * 4,
+            ),
+            (
+                "numbers: their contacts",
+                (self.postings.capacity() + self.starts.capacity()) * 4,
+            ),
+        ]
     }
 }
 
