@@ -293,8 +293,13 @@ impl ContactStore {
     }
 
     fn email(&self, e: PackedEmail) -> String {
-        let mut email = self.text(e.local).to_owned();
-        email.push_str(self.shared_text(e.domain).unwrap_or_default());
+        let (local, domain) = (
+            self.text(e.local),
+            self.shared_text(e.domain).unwrap_or_default(),
+        );
+        let mut email = String::with_capacity(local.len() + domain.len());
+        email.push_str(local);
+        email.push_str(domain);
         email
     }
 
@@ -353,6 +358,7 @@ impl ContactStore {
         let row = &self.rows[doc];
         let s = |span| self.opt(span).map(str::to_owned);
         let t = |shared| self.shared_text(shared).map(str::to_owned);
+        let emails: Vec<String> = self.emails(row).iter().map(|&e| self.email(e)).collect();
         let address = Address {
             street: t(row.street),
             postal_code: t(row.postal_code),
@@ -369,7 +375,12 @@ impl ContactStore {
             company: t(row.company),
             department: t(row.department),
             job_title: t(row.job_title),
-            emails: self.emails(row).iter().map(|&e| self.email(e)).collect(),
+            upn: if row.upn == UPN_IS_FIRST_EMAIL {
+                emails.first().cloned()
+            } else {
+                s(row.upn)
+            },
+            emails,
             phones: self
                 .phones(row)
                 .iter()
@@ -382,11 +393,6 @@ impl ContactStore {
                 })
                 .collect(),
             address: (!address.is_empty()).then_some(address),
-            upn: if row.upn == UPN_IS_FIRST_EMAIL {
-                self.emails(row).first().map(|&e| self.email(e))
-            } else {
-                s(row.upn)
-            },
         }
     }
 

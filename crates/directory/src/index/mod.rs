@@ -276,11 +276,13 @@ impl Index {
     /// three-letter `key`, in document order.
     #[inline]
     fn for_each_short(&self, key: u16, mut f: impl FnMut(u32, u8)) {
-        self.short.for_each(usize::from(key), |entry| {
-            f(
-                entry >> SHORT_SHIFT,
-                (entry & ((1 << SHORT_SHIFT) - 1)) as u8,
-            )
+        self.short.for_each_chunk(usize::from(key), |entries| {
+            for &entry in entries {
+                f(
+                    entry >> SHORT_SHIFT,
+                    (entry & ((1 << SHORT_SHIFT) - 1)) as u8,
+                );
+            }
         });
     }
 

@@ -81,12 +81,15 @@ impl PackedLists {
 
     /// Calls `f` with every value of the lists `lo..hi`, list by list, each in order.
     #[inline]
-    pub fn for_each_in(&self, lo: usize, hi: usize, mut f: impl FnMut(u32)) {
-        decode(self.range_bytes(lo, hi), |values| {
-            for &v in values {
-                f(v);
-            }
-        });
+    pub fn for_each_in(&self, lo: usize, hi: usize, f: impl FnMut(u32)) {
+        decode_each(self.range_bytes(lo, hi), f);
+    }
+
+    /// Calls `f` with up to 128 values of list `i` at a time, in order: for a long list
+    /// and a large `f` (see [`decode_chunks`]).
+    #[inline]
+    pub fn for_each_chunk(&self, i: usize, f: impl FnMut(&[u32])) {
+        decode_chunks(self.range_bytes(i, i + 1), f);
     }
 
     /// Calls `f` with every value of list `i`, in order.
@@ -104,12 +107,41 @@ impl PackedLists {
     }
 }
 
-/// Decodes consecutive lists, handing `f` up to 128 values at a time. `f` is called from
-/// one place only, so the compiler inlines the caller's loop body here: called per value
-/// from three places (first value, blocks, the rest) it was not, and the calls cost a
-/// tenth of a one-letter query.
+/// Decodes consecutive lists value by value: no buffer for a short list (a document's
+/// terms, a rare word's postings).
 #[inline]
-fn decode(bytes: &[u8], mut f: impl FnMut(&[u32])) {
+fn decode_each(bytes: &[u8], mut f: impl FnMut(u32)) {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let rest = read_varint(bytes, &mut pos) as usize - 1;
+        let mut prev = read_varint(bytes, &mut pos);
+        f(prev);
+        if rest >= BLOCK {
+            let packer = BitPacker4x::new();
+            let mut buf = [0u32; BLOCK];
+            for _ in 0..rest / BLOCK {
+                let bits = bytes[pos];
+                pos += 1;
+                pos += packer.decompress_strictly_sorted(Some(prev), &bytes[pos..], &mut buf, bits);
+                for &v in &buf {
+                    f(v);
+                }
+                prev = buf[BLOCK - 1];
+            }
+        }
+        for _ in 0..rest % BLOCK {
+            prev += read_varint(bytes, &mut pos) + 1;
+            f(prev);
+        }
+    }
+}
+
+/// Decodes consecutive lists, handing `f` up to 128 values at a time. `f` is called from
+/// one place only, so the compiler inlines a large loop body here: called per value from
+/// three places, as [`decode_each`] does, it was not, and the calls cost a tenth of a
+/// one-letter query.
+#[inline]
+fn decode_chunks(bytes: &[u8], mut f: impl FnMut(&[u32])) {
     let packer = BitPacker4x::new();
     let mut buf = [0u32; BLOCK];
     let mut pos = 0;
@@ -181,9 +213,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The lists `lo..hi` read value by value, checked against reading them in chunks.
     fn all(p: &PackedLists, lo: usize, hi: usize) -> Vec<u32> {
         let mut out = Vec::new();
         p.for_each_in(lo, hi, |v| out.push(v));
+        let mut chunked = Vec::new();
+        decode_chunks(p.range_bytes(lo, hi), |c| chunked.extend_from_slice(c));
+        assert_eq!(out, chunked, "both ways of reading lists {lo}..{hi}");
         out
     }
 
