@@ -257,13 +257,16 @@ impl Directory {
                 );
                 (
                     total,
-                    self.hits(ranked, |c| highlights(&self.index, c, &words)),
+                    self.hits(ranked, |doc, c| highlights(&self.index, doc, c, &words)),
                 )
             }
             Parsed::Number(pattern) => {
                 let (total, ranked) =
                     crate::index::eval_number(&self.index, &pattern, self.len(), limit, hidden);
-                (total, self.hits(ranked, |c| number_highlights(c, &pattern)))
+                (
+                    total,
+                    self.hits(ranked, |_, c| number_highlights(c, &pattern)),
+                )
             }
         }
     }
@@ -271,14 +274,14 @@ impl Directory {
     fn hits(
         &self,
         ranked: Vec<Ranked>,
-        highlight: impl Fn(&Contact) -> Vec<Highlight>,
+        highlight: impl Fn(u32, &Contact) -> Vec<Highlight>,
     ) -> Vec<(u64, usize, SearchHit)> {
         ranked
             .into_iter()
             .map(|r| {
                 let contact = self.presented(self.store.contact(r.doc as usize));
                 let hit = SearchHit {
-                    highlights: highlight(&contact),
+                    highlights: highlight(r.doc, &contact),
                     contact,
                     score: r.score(),
                 };

@@ -345,12 +345,13 @@ impl Layout {
     fn fill(&self, national: &str) -> String {
         let national_len = usize::from(self.national_len).min(national.len());
         let mut digits = national[..national_len].chars();
-        let mut out: String = self
-            .pieces
-            .chars()
-            .filter_map(|c| if c == SLOT { digits.next() } else { Some(c) })
-            .collect();
         let rest = &national[national_len..];
+        let mut out = String::with_capacity(self.pieces.len() + 1 + rest.len());
+        out.extend(
+            self.pieces
+                .chars()
+                .filter_map(|c| if c == SLOT { digits.next() } else { Some(c) }),
+        );
         if !rest.is_empty() {
             out.push('-');
             out.push_str(rest);

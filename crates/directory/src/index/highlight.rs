@@ -5,13 +5,33 @@ use kontakt_api::{Contact, Highlight};
 use super::Index;
 use super::matcher::WordMatcher;
 use super::numbers::NumberPattern;
-use crate::fields::for_each_field_with_path;
+use crate::fields::{FIELD_BITS, Field, for_each_field_with_path};
 use crate::text::{for_each_term, span_of_prefix};
 
-/// Highlights of a word query in every matched field of `contact`.
-pub fn highlights(index: &Index, contact: &Contact, words: &[WordMatcher]) -> Vec<Highlight> {
+/// Highlights of a word query in every matched field of `contact`, document `doc`.
+pub fn highlights(
+    index: &Index,
+    doc: u32,
+    contact: &Contact,
+    words: &[WordMatcher],
+) -> Vec<Highlight> {
+    // The fields some word matched in, from the document's term list: the other fields'
+    // words (most of a hit's texts, for a name) are not folded and compared at all.
+    let mut matched = 0u8;
+    index.for_each_forward(doc, |e| {
+        let field = Field::from_bits(e);
+        if words
+            .iter()
+            .any(|w| w.tier(e >> FIELD_BITS, field).is_some())
+        {
+            matched |= 1 << field as u8;
+        }
+    });
     let mut out = Vec::new();
     for_each_field_with_path(contact, |field, text, path| {
+        if matched & 1 << field as u8 == 0 {
+            return;
+        }
         let mut ranges: Vec<[u32; 2]> = Vec::new();
         for_each_term(text, |term, start, ends| {
             let matched = words

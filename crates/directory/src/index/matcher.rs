@@ -14,7 +14,9 @@
 //! typed word, folded ("huar") and as typed ("huaer"), so folding `ae` → `a` cannot eat a
 //! typo.
 
-use std::sync::OnceLock;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::{Arc, OnceLock};
 
 use fst::raw::{Fst, Node, Output};
 use fst::{IntoStreamer, Streamer};
@@ -45,7 +47,40 @@ pub struct Typo {
     /// Only whole words of at least `ONE_TYPO_FROM` letters match (a short typed word).
     whole_word_only: bool,
     /// Automaton for the spelling, without its first letter when that is fixed.
-    dfa: DFA,
+    dfa: Arc<DFA>,
+}
+
+/// Automata of recently typed words, per thread. Typing on repeats the words before
+/// ("guenther m", "guenther ma", …) and a directory's users search its common names again
+/// and again; building an automaton was about a twentieth of a two-word query.
+const CACHED_AUTOMATA: usize = 32;
+
+/// Edits allowed, the word, its automaton; the most recently used first.
+type Automata = VecDeque<(u8, Box<str>, Arc<DFA>)>;
+
+thread_local! {
+    static AUTOMATA: RefCell<Automata> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// The automaton for `word` within `distance` edits, built or from the cache.
+fn automaton(distance: u8, word: &str) -> Arc<DFA> {
+    AUTOMATA.with_borrow_mut(|cache| {
+        if let Some(i) = cache
+            .iter()
+            .position(|(d, w, _)| *d == distance && **w == *word)
+        {
+            let entry = cache.remove(i).expect("found");
+            let dfa = Arc::clone(&entry.2);
+            cache.push_front(entry);
+            return dfa;
+        }
+        let dfa = Arc::new(builder(distance).build_dfa(word));
+        if cache.len() == CACHED_AUTOMATA {
+            cache.pop_back();
+        }
+        cache.push_front((distance, word.into(), Arc::clone(&dfa)));
+        dfa
+    })
 }
 
 fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
@@ -75,7 +110,7 @@ impl Typo {
             spelling: spelling.to_owned(),
             fix_first,
             whole_word_only,
-            dfa: builder(distance).build_dfa(rest),
+            dfa: automaton(distance, rest),
         })
     }
 
@@ -404,6 +439,32 @@ mod tests {
 
     fn whole(word: &str, term: &str) -> bool {
         Typo::for_spelling(word).is_some_and(|t| t.accepts_whole(term.as_bytes()))
+    }
+
+    #[test]
+    fn automata_come_from_the_cache_for_the_same_word_and_distance_only() {
+        let a = automaton(1, "uller");
+        assert!(
+            Arc::ptr_eq(&a, &automaton(1, "uller")),
+            "the same word again"
+        );
+        assert!(!Arc::ptr_eq(&a, &automaton(2, "uller")), "another distance");
+        assert!(!Arc::ptr_eq(&a, &automaton(1, "ullex")), "another word");
+        for i in 0..CACHED_AUTOMATA {
+            automaton(1, &format!("word{i}"));
+        }
+        assert_eq!(
+            AUTOMATA.with_borrow(VecDeque::len),
+            CACHED_AUTOMATA,
+            "bounded"
+        );
+        assert!(
+            !Arc::ptr_eq(&a, &automaton(1, "uller")),
+            "the oldest was dropped"
+        );
+        // A cached automaton matches as a new one does.
+        assert!(whole("muller", "mulelr") && whole("muller", "mulelr"));
+        assert!(!whole("muller", "nuller") && !whole("muller", "nuller"));
     }
 
     #[test]

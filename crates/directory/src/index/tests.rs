@@ -273,6 +273,9 @@ fn highlights_mark_what_matched_in_the_original_text() {
         marked(hit, "emails[0]", "juergen.mueller@mueller-soehne.de"),
         ["juer", "muel"]
     );
+    // Only fields a word matched in are marked (and scanned).
+    let fields: Vec<&str> = hit.highlights.iter().map(|h| h.field.as_str()).collect();
+    assert_eq!(fields, ["display_name", "company", "emails[0]"]);
     let r = d.search("Meyer", 5);
     let maier = r
         .hits
