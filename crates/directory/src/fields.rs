@@ -36,7 +36,15 @@ impl Field {
 
 /// The local part of an address (everything before the last `@`).
 pub fn email_local_part(email: &str) -> &str {
-    email.rsplit_once('@').map_or(email, |(local, _)| local)
+    split_email(email).0
+}
+
+/// An address as its local part (everything before the last `@`) and the rest (`@` and
+/// domain; empty without an `@`).
+pub fn split_email(email: &str) -> (&str, &str) {
+    email
+        .rfind('@')
+        .map_or((email, ""), |at| email.split_at(at))
 }
 
 /// Calls `f` with every searchable text of `c`; the indexing path, without allocation.

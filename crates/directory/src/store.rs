@@ -166,10 +166,8 @@ impl StoreBuilder {
         } as u16;
         let emails_start = self.store.emails.len() as u32;
         for e in &c.emails {
-            let (local, domain) = match e.rfind('@') {
-                Some(at) => (self.put(&e[..at]), self.shared(&e[at..])),
-                None => (self.put(e), NO_SHARED),
-            };
+            let (local, domain) = crate::fields::split_email(e);
+            let (local, domain) = (self.put(local), self.shared(domain));
             self.store.emails.push(PackedEmail { local, domain });
         }
         let phones_start = self.store.phones.len() as u32;
@@ -323,7 +321,8 @@ impl ContactStore {
             }
         }
         for &e in self.emails(row) {
-            // Stored without its domain: what `fields::email_local_part` would give.
+            // Stored apart from its domain by `fields::split_email`, as
+            // `fields::email_local_part` gives it.
             f(Field::Email, self.text(e.local));
         }
     }

@@ -6,31 +6,8 @@
 //! `strase`. Each term remembers where it came from in the original text (in Unicode scalar
 //! values), so a match can be highlighted in the text the user sees.
 
-/// One searchable word of a text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Term {
-    /// The folded form: lowercase ASCII letters and digits.
-    pub text: String,
-    /// Char offset of the word's first character in the original text.
-    pub start: u32,
-    /// For every folded character, the char offset just past the original characters it
-    /// came from; `ends[k - 1]` is where a match of the first `k` folded characters ends.
-    pub ends: Vec<u32>,
-}
-
-impl Term {
-    /// Original char range `[start, end)` covered by the first `len` folded characters.
-    pub fn span_of_prefix(&self, len: usize) -> [u32; 2] {
-        span_of_prefix(self.start, &self.ends, len)
-    }
-
-    /// Original char range of the whole word.
-    pub fn span(&self) -> [u32; 2] {
-        self.span_of_prefix(self.ends.len())
-    }
-}
-
-/// [`Term::span_of_prefix`] of a word's `start` and `ends`.
+/// Original char range `[start, end)` covered by the first `len` folded characters of a
+/// word that starts at `start`; `ends[k - 1]` is where the first `k` folded characters end.
 pub fn span_of_prefix(start: u32, ends: &[u32], len: usize) -> [u32; 2] {
     let len = len.clamp(1, ends.len());
     [start, ends[len - 1]]
@@ -45,20 +22,10 @@ fn is_joiner(c: char) -> bool {
 /// or digit after transliteration separates words, except apostrophes, which are dropped
 /// (`O'Brien` is `obrien`) — and a word with apostrophes also yields its parts (`brien`),
 /// so that `Brien`, `d angelo` and `Dell Acqua` find `O'Brien`, `D'Angelo`, `Dell'Acqua`.
-pub fn terms(text: &str) -> Vec<Term> {
-    let mut out = Vec::new();
-    for_each_term(text, |word, start, ends| {
-        out.push(Term {
-            text: word.to_owned(),
-            start,
-            ends: ends.to_vec(),
-        });
-    });
-    out
-}
-
-/// [`terms`] without allocating a [`Term`] per word: `f(text, start, ends)` with the
-/// fields' meanings. Highlighting the shown hits calls this for every field of every hit.
+/// Calls `f(word, start, ends)`: the folded word (lowercase ASCII letters and digits), the
+/// char offset of its first character in `text`, and for every folded character the char
+/// offset just past the original characters it came from. Nothing is allocated per word:
+/// highlighting the shown hits calls this for every field of every hit.
 pub fn for_each_term(text: &str, mut f: impl FnMut(&str, u32, &[u32])) {
     scan(text, true, true, true, |word, start, ends, _| {
         f(word, start, ends)
@@ -72,7 +39,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     scan(text, false, true, false, |word, _, _, _| f(word));
 }
 
-/// Calls `f` with every word the index holds for `text` — [`terms`] without offsets, the
+/// Calls `f` with every word the index holds for `text` — [`for_each_term`] without offsets, the
 /// fast path for indexing — and whether it is only a part of a word with apostrophes.
 pub fn for_each_indexed_word(text: &str, mut f: impl FnMut(&str, bool)) {
     scan(text, false, true, true, |word, _, _, part| f(word, part));
@@ -236,6 +203,36 @@ impl Word {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// One word of a text as [`for_each_term`] hands it out, kept.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    struct Term {
+        text: String,
+        start: u32,
+        ends: Vec<u32>,
+    }
+
+    impl Term {
+        fn span_of_prefix(&self, len: usize) -> [u32; 2] {
+            span_of_prefix(self.start, &self.ends, len)
+        }
+
+        fn span(&self) -> [u32; 2] {
+            self.span_of_prefix(self.ends.len())
+        }
+    }
+
+    fn terms(text: &str) -> Vec<Term> {
+        let mut out = Vec::new();
+        for_each_term(text, |word, start, ends| {
+            out.push(Term {
+                text: word.to_owned(),
+                start,
+                ends: ends.to_vec(),
+            });
+        });
+        out
+    }
 
     proptest! {
         #[test]

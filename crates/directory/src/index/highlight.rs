@@ -17,19 +17,19 @@ pub fn highlights(
 ) -> Vec<Highlight> {
     // The fields some word matched in, from the document's term list: the other fields'
     // words (most of a hit's texts, for a name) are not folded and compared at all.
-    let mut matched = 0u8;
+    let mut matched_fields = 0u8;
     index.for_each_forward(doc, |e| {
         let field = Field::from_bits(e);
         if words
             .iter()
             .any(|w| w.tier(e >> FIELD_BITS, field).is_some())
         {
-            matched |= 1 << field as u8;
+            matched_fields |= 1 << field as u8;
         }
     });
     let mut out = Vec::new();
     for_each_field_with_path(contact, |field, text, path| {
-        if matched & 1 << field as u8 == 0 {
+        if matched_fields & 1 << field as u8 == 0 {
             return;
         }
         let mut ranges: Vec<[u32; 2]> = Vec::new();

@@ -2,8 +2,8 @@
 //!
 //! - **Terms**: every folded word of every searchable field, in an FST (`fst::Map`) whose
 //!   values are the terms' ranks in lexicographic order. All terms starting with a prefix
-//!   are therefore one contiguous range of term ids, and their postings one contiguous
-//!   slice of memory: a one-letter query reads a single slice.
+//!   are therefore one contiguous range of term ids, and their postings consecutive bytes
+//!   of memory: a one-letter query reads them in a single pass.
 //! - **Postings**: per term, the documents containing it, as `doc << 3 | field`, sorted by
 //!   document. Documents are numbered in tie-break order (folded name, then id), so equal
 //!   scores come out in a stable, sensible order without a second sort key.
@@ -12,11 +12,12 @@
 //! - **Short prefixes**: for every one-, two- and three-letter prefix, the documents with a
 //!   word starting with it and in which fields — the answer to the first keystrokes, already
 //!   merged and in order, instead of hundreds of thousands of postings to merge.
-//!
-//! All three are [`packed::PackedLists`]: compressed, decoded as they are read.
 //! - **Phonetic codes**: Kölner Phonetik code → terms that occur in names.
 //! - **Numbers** ([`numbers::NumberIndex`]): E.164 digits forwards (prefix search) and
 //!   backwards (extension search).
+//!
+//! Postings, forward lists and short prefixes are [`packed::PackedLists`]: compressed,
+//! decoded as they are read.
 //!
 //! `docs/search.md` explains why this beats a general-purpose engine here, with numbers.
 
@@ -190,7 +191,8 @@ impl Index {
             .iter()
             .map(|&tmp| strings[tmp as usize].as_bytes())
             .collect();
-        let mut short: HashMap<u16, Vec<u32>> = HashMap::new();
+        // One list per key: every key up to `SHORT_KEYS` has its place, used or not.
+        let mut short: Vec<Vec<u32>> = vec![Vec::new(); usize::from(SHORT_KEYS) + 1];
         // (key, field bit) for each prefix of each term of one document, then merged.
         let mut per_doc: Vec<(u16, u8)> = Vec::new();
         for doc in 0..docs {
@@ -212,18 +214,14 @@ impl Index {
                     i += 1;
                     mask |= per_doc[i].1;
                 }
-                short
-                    .entry(key)
-                    .or_default()
-                    .push((doc as u32) << SHORT_SHIFT | u32::from(mask));
+                short[usize::from(key)].push((doc as u32) << SHORT_SHIFT | u32::from(mask));
                 i += 1;
             }
         }
         let mut packed_short = PackedLists::default();
-        for key in 0..=SHORT_KEYS {
-            packed_short.push(short.remove(&key).as_deref().unwrap_or_default());
+        for list in short {
+            packed_short.push(&list);
         }
-        drop(short);
         packed_short.shrink_to_fit();
         let mut packed_forward = PackedLists::default();
         for doc in 0..docs {

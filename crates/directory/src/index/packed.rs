@@ -113,25 +113,20 @@ impl PackedLists {
 fn decode_each(bytes: &[u8], mut f: impl FnMut(u32)) {
     let mut pos = 0;
     while pos < bytes.len() {
-        let rest = read_varint(bytes, &mut pos) as usize - 1;
-        let mut prev = read_varint(bytes, &mut pos);
+        let (rest, mut prev) = read_head(bytes, &mut pos);
         f(prev);
         if rest >= BLOCK {
             let packer = BitPacker4x::new();
             let mut buf = [0u32; BLOCK];
             for _ in 0..rest / BLOCK {
-                let bits = bytes[pos];
-                pos += 1;
-                pos += packer.decompress_strictly_sorted(Some(prev), &bytes[pos..], &mut buf, bits);
+                read_block(&packer, bytes, &mut pos, &mut prev, &mut buf);
                 for &v in &buf {
                     f(v);
                 }
-                prev = buf[BLOCK - 1];
             }
         }
         for _ in 0..rest % BLOCK {
-            prev += read_varint(bytes, &mut pos) + 1;
-            f(prev);
+            f(read_next(bytes, &mut pos, &mut prev));
         }
     }
 }
@@ -149,18 +144,15 @@ fn decode_chunks(bytes: &[u8], mut f: impl FnMut(&[u32])) {
     let (mut blocks, mut tail, mut prev) = (0, 0, 0u32);
     loop {
         let n = if blocks > 0 {
-            let bits = bytes[pos];
-            pos += 1;
-            pos += packer.decompress_strictly_sorted(Some(prev), &bytes[pos..], &mut buf, bits);
-            prev = buf[BLOCK - 1];
+            read_block(&packer, bytes, &mut pos, &mut prev, &mut buf);
             blocks -= 1;
             BLOCK
         } else if tail > 0 {
             read_tail(bytes, &mut pos, &mut prev, &mut buf[..tail]);
             std::mem::take(&mut tail)
         } else if pos < bytes.len() {
-            let rest = read_varint(bytes, &mut pos) as usize - 1;
-            prev = read_varint(bytes, &mut pos);
+            let rest;
+            (rest, prev) = read_head(bytes, &mut pos);
             buf[0] = prev;
             (blocks, tail) = (rest / BLOCK, rest % BLOCK);
             if blocks > 0 {
@@ -177,11 +169,39 @@ fn decode_chunks(bytes: &[u8], mut f: impl FnMut(&[u32])) {
     }
 }
 
+/// A list's length less its first value, and its first value.
+#[inline]
+fn read_head(bytes: &[u8], pos: &mut usize) -> (usize, u32) {
+    let rest = read_varint(bytes, pos) as usize - 1;
+    (rest, read_varint(bytes, pos))
+}
+
+/// The next block of 128 into `buf`; `prev` becomes its last value.
+#[inline]
+fn read_block(
+    packer: &BitPacker4x,
+    bytes: &[u8],
+    pos: &mut usize,
+    prev: &mut u32,
+    buf: &mut [u32; BLOCK],
+) {
+    let bits = bytes[*pos];
+    *pos += 1;
+    *pos += packer.decompress_strictly_sorted(Some(*prev), &bytes[*pos..], buf, bits);
+    *prev = buf[BLOCK - 1];
+}
+
+/// The value after `prev` from its varint difference; `prev` becomes it.
+#[inline]
+fn read_next(bytes: &[u8], pos: &mut usize, prev: &mut u32) -> u32 {
+    *prev += read_varint(bytes, pos) + 1;
+    *prev
+}
+
 #[inline]
 fn read_tail(bytes: &[u8], pos: &mut usize, prev: &mut u32, out: &mut [u32]) {
     for v in out {
-        *prev += read_varint(bytes, pos) + 1;
-        *v = *prev;
+        *v = read_next(bytes, pos, prev);
     }
 }
 
