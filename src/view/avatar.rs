@@ -40,12 +40,13 @@ pub fn colour(name: &str) -> u32 {
     hash % COLOURS
 }
 
+/// Reactive, so a result row kept from answer to answer shows whoever it shows now.
 #[component]
-pub fn Avatar(contact: Contact) -> impl IntoView {
-    let class = format!("avatar avatar-c{}", colour(&contact.display_name));
+pub fn Avatar(#[prop(into)] contact: Signal<Contact>) -> impl IntoView {
+    let class = move || contact.with(|c| format!("avatar avatar-c{}", colour(&c.display_name)));
     view! {
         <span class=class aria-hidden="true">
-            {initials(&contact)}
+            {move || contact.with(initials)}
         </span>
     }
 }
