@@ -16,6 +16,7 @@
 #   nats-server              Debian package (./test only: the cloud on several nodes)
 #   schemathesis             PyPI, in .tools/venv (./test only: the contract test)
 #   nightly Rust, cargo-fuzz rustup / cargo install (./test only: scripts/fuzz.sh)
+#   wrk                      Debian package (scripts/load-bench.sh only)
 
 set -euo pipefail
 
