@@ -176,7 +176,8 @@ try {
   for (const r of rows) console.log(`| ${r.name.replace(/-[0-9a-f]{16}/, '-…')} | ${kb(r.raw)} | ${r.br === null ? '–' : kb(r.br)} | ${r.gzip === null ? '–' : kb(r.gzip)} |`);
   const sum = (key) => rows.reduce((s, r) => s + (r[key] ?? r.raw), 0);
   console.log(`| **total** | **${kb(sum('raw'))}** | **${kb(sum('br'))}** | **${kb(sum('gzip'))}** |`);
-  console.log(`\nTarget: ≤ 300 KB compressed → brotli total is ${((sum('br') / (300 * 1024)) * 100).toFixed(0)} % of the budget.`);
+  // Issue 4 set 300 KB; issue 17 asks for 230 KB, including what sealing added.
+  for (const budget of [300, 230]) console.log(`${budget === 300 ? '\n' : ''}Target ≤ ${budget} KB compressed → brotli total is ${((sum('br') / (budget * 1024)) * 100).toFixed(0)} % of the budget.`);
   console.log(`The Teams library (MicrosoftTeams.min.js) adds ${kb(teams)} KB brotli; it is cached separately.\n`);
 
   const queries = await buildQueries(QUERIES);
