@@ -62,14 +62,16 @@ fn ResultRow(index: usize) -> impl IntoView {
         expect_context::<Nav>(),
         expect_context::<Actions>(),
     );
-    // One memo per row: everything the row shows is read from it, so a row is only touched
-    // when its hit changed (and each memo type is code in the bundle).
+    // Everything the row shows is read from this memo, so a row is only touched when its
+    // hit changed.
     let hit = Memo::new(move |_| {
         search
             .response
             .with(|r| r.as_ref().and_then(|r| r.hits.get(index).cloned()))
     });
-    let contact = Signal::derive(move || {
+    // A memo, not a derived signal: the id, the avatar and the star read the contact half a
+    // dozen times per answer, and each read of a derived signal would clone it.
+    let contact = Memo::new(move |_| {
         hit.with(|h| h.as_ref().map(|h| h.contact.clone()))
             .unwrap_or_default()
     });
@@ -98,23 +100,16 @@ fn ResultRow(index: usize) -> impl IntoView {
             Some(view! { <div class="result-department">{d}</div> })
         })
     };
-    let has_phone =
-        Memo::new(move |_| hit.with(|h| h.as_ref().and_then(|h| h.contact.best_phone()).is_some()));
+    let has_phone = Memo::new(move |_| contact.with(|c| c.best_phone().is_some()));
     let callable = Memo::new(move |_| {
-        actions.caps.pstn
-            && hit.with(|h| {
-                h.as_ref()
-                    .and_then(|h| h.contact.best_phone())
-                    .is_some_and(|p| p.e164.is_some())
-            })
+        actions.caps.pstn && contact.with(|c| c.best_phone().is_some_and(|p| p.e164.is_some()))
     });
     let number = move || {
-        hit.with(|h| {
-            h.as_ref()
-                .and_then(best_phone)
-                .map(|(p, _)| p.shown().to_owned())
+        contact.with(|c| {
+            c.best_phone()
+                .map(|p| p.shown().to_owned())
+                .unwrap_or_default()
         })
-        .unwrap_or_default()
     };
     let call_label = move || t_string!(i18n, call_number, number = number()).to_string();
     let id = row_id(index);
@@ -141,12 +136,10 @@ fn ResultRow(index: usize) -> impl IntoView {
             <div role="gridcell" class="result-actions">
                 {move || has_phone.get().then(|| {
                     // An extension of the user's own switchboard: the whole number on hover.
-                    let whole = move || {
-                        hit.with(|h| h.as_ref().and_then(best_phone).and_then(|(p, _)| p.extension_of.clone()))
-                    };
+                    let whole = move || contact.with(|c| c.best_phone()?.extension_of.clone());
                     let shown = move || {
                         hit.with(|h| {
-                            let (phone, ranges) = best_phone(h.as_ref()?)?;
+                            let (phone, ranges) = best_phone_marked(h.as_ref()?)?;
                             let (text, ranges) = (phone.shown().to_owned(), ranges.to_vec());
                             Some(view! { <Highlighted text=text ranges=ranges /> })
                         })
@@ -175,7 +168,7 @@ fn ResultRow(index: usize) -> impl IntoView {
 }
 
 /// The number a click calls, with the parts of it the query matched.
-fn best_phone(hit: &SearchHit) -> Option<(&Phone, &[[u32; 2]])> {
+fn best_phone_marked(hit: &SearchHit) -> Option<(&Phone, &[[u32; 2]])> {
     let phone = hit.contact.best_phone()?;
     let i = hit
         .contact
