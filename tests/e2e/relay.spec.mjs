@@ -1,5 +1,5 @@
-// The product's three parts as separate processes: `kontakt cloud --demo` and
-// `kontakt directory --demo` (the same generated contacts as the suite's `kontakt serve`),
+// The product's three parts as separate processes: `kontakt cloud` and `kontakt directory`
+// in demo mode (relay-*.toml: the same generated contacts as the suite's `kontakt serve`),
 // the real tab inside the Teams host simulator served by the cloud. Directories are killed
 // and started again under the tab's feet; the tab must carry on.
 import { test, expect } from '@playwright/test';
@@ -18,7 +18,7 @@ async function linkedInstances() {
 }
 
 async function startDirectory(expected) {
-  const directory = start(['directory', '--demo', '--cloud', CLOUD]);
+  const directory = start(['directory', '--config', 'tests/e2e/relay-directory.toml']);
   await expect.poll(linkedInstances, { timeout: 60_000, message: () => directory.output }).toBe(expected);
   return directory;
 }
@@ -27,7 +27,7 @@ let cloud;
 let directory;
 
 test.beforeAll(async () => {
-  cloud = start(['cloud', '--demo', '--listen', '127.0.0.1:18180']);
+  cloud = start(['cloud', '--config', 'tests/e2e/relay-cloud.toml']);
   await healthy(CLOUD, cloud);
   directory = await startDirectory(1);
 });
