@@ -483,6 +483,136 @@ async fn an_administrator_registers_enrolls_a_directory_and_revokes_it() {
 /// `kontakt cloud --demo` and `kontakt directory --demo` link with no manual step; the
 /// operator's commands see the demo's registry; ending the subscription tells users and
 /// stops the directory; the purge deletes 56 days later.
+/// A value the registry refuses sends the form back: what was typed is still in it, the
+/// refused field is marked and says why beside it, the top of the page says nothing was
+/// saved and links to the field — in the language the administrator picked, which stays
+/// picked after sending the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_form_keeps_what_was_typed_and_says_why_at_the_field_in_german() {
+    let cloud_data = tempfile::tempdir().unwrap();
+    let cloud = kontakt_server::start(cloud_settings(cloud_data.path()))
+        .await
+        .unwrap();
+    let base = format!("http://{}", cloud.addr);
+    let mut admin = Browser::new(&base);
+    assert_eq!(admin.sign_in("admin").await.status, 303);
+    assert!(
+        admin
+            .get("/admin")
+            .await
+            .body
+            .contains("<html lang=\"en\">")
+    );
+    assert!(
+        admin
+            .get("/admin?lang=de")
+            .await
+            .body
+            .contains("<html lang=\"de\">")
+    );
+    let csrf = admin.csrf().await;
+
+    // An address the browser's own check lets through: its domain has no dot.
+    let typed = [
+        ("csrf", csrf.as_str()),
+        ("organisation", "Adlermöbel <KG>"),
+        ("name", "Ada Admin"),
+        ("email", "ada@localhost"),
+    ];
+    let refused = admin.post("/admin/register", &typed, Some(&base)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let body = &refused.body;
+    assert!(body.contains("<html lang=\"de\">"), "{body}");
+    assert!(
+        body.contains(
+            "Nichts wurde gespeichert. <a href=\"#email\">Ihre E-Mail-Adresse</a>: Das ist keine E-Mail-Adresse"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"value="ada@localhost" autocomplete="email" aria-invalid="true" aria-describedby="email-error" autofocus><span class="field-error" id="email-error">Das ist keine"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"value="Adlermöbel &lt;KG&gt;" autocomplete="organization">"#),
+        "what was typed is kept, as text: {body}"
+    );
+    assert_eq!(
+        body.matches("aria-invalid").count(),
+        1,
+        "only the refused field"
+    );
+    assert!(
+        admin
+            .get("/admin")
+            .await
+            .body
+            .contains("action=\"/admin/register\""),
+        "nothing registered"
+    );
+
+    let fixed = [typed[0], typed[1], typed[2], ("email", "ada@adler.example")];
+    let registered = admin.post("/admin/register", &fixed, Some(&base)).await;
+    assert_eq!(registered.status, 303, "{}", registered.body);
+    assert!(
+        admin
+            .get("/admin?done=registered")
+            .await
+            .body
+            .contains("Ihre Organisation ist registriert")
+    );
+
+    // The contact form on the dashboard: a name too long, the new address kept.
+    let long = "A".repeat(201);
+    let contact = [
+        ("csrf", csrf.as_str()),
+        ("name", long.as_str()),
+        ("email", "ada.neu@adler.example"),
+    ];
+    let refused = admin.post("/admin/contact", &contact, Some(&base)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let body = &refused.body;
+    assert!(
+        body.contains("<a href=\"#name\">Ihr Name</a>: Höchstens 200 Zeichen; hier sind es 201."),
+        "{body}"
+    );
+    assert!(body.contains(&format!(
+        r#"value="{long}" autocomplete="name" aria-invalid="true""#
+    )));
+    assert!(
+        body.contains(r#"value="ada.neu@adler.example" autocomplete="email">"#),
+        "{body}"
+    );
+    let stored = admin.get("/admin").await.body;
+    assert!(
+        stored.contains("ada@adler.example") && !stored.contains("ada.neu@"),
+        "not saved"
+    );
+
+    // English picked again: the next form's answer is in English.
+    assert!(
+        admin
+            .get("/admin?lang=en")
+            .await
+            .body
+            .contains("<html lang=\"en\">")
+    );
+    let empty = [
+        ("csrf", csrf.as_str()),
+        ("name", " "),
+        ("email", "ada@adler.example"),
+    ];
+    let refused = admin.post("/admin/contact", &empty, Some(&base)).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .body
+            .contains("Nothing was saved. <a href=\"#name\">Your name</a>: Please fill this in."),
+        "{}",
+        refused.body
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_demo_links_by_itself_and_an_ended_subscription_stops_it() {
     use kontakt_server::operator::{Operation, run};

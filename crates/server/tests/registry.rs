@@ -6,7 +6,8 @@ mod common;
 
 use common::postgres;
 use kontakt_server::registry::{
-    NewTenant, Registry, RegistryError, UsageReport, day_of, parse_date, tenant_hash, usage_csv,
+    FieldProblem, FormField, NewTenant, Registry, RegistryError, UsageReport, day_of, parse_date,
+    tenant_hash, usage_csv,
 };
 
 const A: &str = "aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa";
@@ -74,7 +75,10 @@ async fn registration_is_once_and_contact_details_are_editable(r: Registry) {
             now
         )
         .await,
-        Err(RegistryError::Invalid(_))
+        Err(RegistryError::Field {
+            field: FormField::AdminEmail,
+            problem: FieldProblem::NotEmail
+        })
     ));
     r.update_contact(A, "Ada Lovelace", "ada.l@example.com", now + 60)
         .await

@@ -25,7 +25,7 @@ use crate::demo::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR, TEAMS_ADM
 use crate::registry::{NewTenant, Registry, RegistryError};
 use crate::state::SharedState;
 use crate::tenants::now_secs;
-use page::{Dashboard, DirectoryView, Lang};
+use page::{Dashboard, DirectoryView, Lang, Problem, Refused};
 use session::{FLOW_COOKIE, FLOW_SECS, Flow, SESSION_COOKIE, SESSION_SECS, Session, SessionKeys};
 
 /// The roles (template ids) that may register and manage an organisation.
@@ -112,13 +112,36 @@ async fn css() -> Response {
     response
 }
 
+/// `?lang=`, then the language chosen before (its cookie), then the browser's.
 fn lang(headers: &HeaderMap, query: &HashMap<String, String>) -> Lang {
     Lang::choose(
-        query.get("lang").map(String::as_str),
+        query
+            .get("lang")
+            .map(String::as_str)
+            .or_else(|| session::cookie(headers, LANG_COOKIE)),
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     )
+}
+
+/// Remembers the language an administrator picks at the top of a page, so that the pages
+/// after the next form they send stay in it (forms and redirects carry no `?lang=`).
+const LANG_COOKIE: &str = "kontakt_admin_lang";
+const LANG_SECS: u64 = 365 * 24 * 3600;
+
+fn remember_lang(
+    state: &SharedState,
+    query: &HashMap<String, String>,
+    response: Response,
+) -> Response {
+    match query.get("lang").map(String::as_str) {
+        Some(code @ ("en" | "de")) => {
+            let cookie = admin(state).keys.cookie(LANG_COOKIE, code, LANG_SECS);
+            with_cookie(response, cookie)
+        }
+        _ => response,
+    }
 }
 
 fn admin(state: &SharedState) -> &Admin {
@@ -168,10 +191,12 @@ async fn home(
 ) -> Response {
     let lang = lang(&headers, &query);
     let Some(session) = admin(&state).keys.session(&headers) else {
-        return page(StatusCode::OK, page::landing(lang, None));
+        let landing = page(StatusCode::OK, page::landing(lang, None));
+        return remember_lang(&state, &query, landing);
     };
     let message = query.get("done").map(|d| done_message(lang, d));
-    dashboard_or_form(&state, lang, &session, None, message, None).await
+    let shown = dashboard_or_form(&state, lang, &session, None, message, None).await;
+    remember_lang(&state, &query, shown)
 }
 
 fn done_message(lang: Lang, what: &str) -> &'static str {
@@ -203,11 +228,16 @@ async fn dashboard_or_form(
     session: &Session,
     new_code: Option<&str>,
     message: Option<&str>,
-    error: Option<&str>,
+    problem: Option<Problem<'_>>,
 ) -> Response {
+    // A form sent back with a refused value: nothing was saved, and the status says so.
+    let status = match problem {
+        Some(Problem::Refused(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
     let stored = match admin(state).registry.stored_about(&session.tenant).await {
         Ok(Some(stored)) => stored,
-        Ok(None) => return page(StatusCode::OK, page::register_form(lang, session, error)),
+        Ok(None) => return page(status, page::register_form(lang, session, problem)),
         Err(e) => return internal(lang, e),
     };
     let (tenant, directories) = (&stored.tenant, &stored.directories);
@@ -228,12 +258,12 @@ async fn dashboard_or_form(
             stored: &shown,
             new_code,
             message,
-            error,
+            problem,
             now: now_secs(),
             base: &admin(state).client.base_url,
         },
     );
-    page(StatusCode::OK, body)
+    page(status, body)
 }
 
 async fn sign_in(State(state): State<SharedState>) -> Response {
@@ -293,16 +323,30 @@ async fn callback(
             }
         });
     };
+    // What failed is technical and stays in English after the sentence in the admin's
+    // language: it is what they would pass on to whoever runs the service.
+    let failed = |detail: &dyn std::fmt::Display| {
+        refuse(&format!(
+            "{} ({detail})",
+            match lang {
+                Lang::En =>
+                    "Microsoft's answer to the sign-in could not be used. Please sign in again.",
+                Lang::De => {
+                    "Die Antwort von Microsoft auf die Anmeldung war nicht verwendbar. Bitte melden Sie sich erneut an."
+                }
+            }
+        ))
+    };
     let token = match admin.client.redeem(code, &flow.verifier).await {
         Ok(t) => t,
-        Err(e) => return refuse(&e.to_string()),
+        Err(e) => return failed(&e),
     };
     let signed_in = match state.validator.validate_id_token(&token).await {
         Ok(s) => s,
-        Err(e) => return refuse(&e.to_string()),
+        Err(e) => return failed(&e),
     };
     if signed_in.nonce.as_deref() != Some(flow.nonce.as_str()) {
-        return refuse("the ID token was not issued for this sign-in (nonce)");
+        return failed(&"the ID token was not issued for this sign-in: its nonce differs");
     }
     let clear_flow = admin.keys.cookie(FLOW_COOKIE, "", 0);
     let identity = &signed_in.identity;
@@ -405,9 +449,13 @@ async fn register(
             done("registered")
         }
         Err(RegistryError::AlreadyRegistered(_)) => done("registered"),
-        Err(e @ RegistryError::Invalid(_)) => {
-            let text = e.to_string();
-            dashboard_or_form(&state, lang, &session, None, None, Some(&text)).await
+        Err(RegistryError::Field { field, problem }) => {
+            let refused = Problem::Refused(Refused {
+                form: &form,
+                field,
+                problem,
+            });
+            dashboard_or_form(&state, lang, &session, None, None, Some(refused)).await
         }
         Err(e) => internal(lang, e),
     }
@@ -433,9 +481,31 @@ async fn contact(
         .await
     {
         Ok(()) => done("contact"),
-        Err(e @ (RegistryError::Invalid(_) | RegistryError::UnknownTenant(_))) => {
-            let text = e.to_string();
-            dashboard_or_form(&state, lang, &session, None, None, Some(&text)).await
+        Err(RegistryError::Field { field, problem }) => {
+            let refused = Problem::Refused(Refused {
+                form: &form,
+                field,
+                problem,
+            });
+            dashboard_or_form(&state, lang, &session, None, None, Some(refused)).await
+        }
+        // Deleted meanwhile (from another window): the registration form says the rest.
+        Err(RegistryError::UnknownTenant(_)) => {
+            let text = match lang {
+                Lang::En => "Your organisation is not registered (any more): nothing was saved.",
+                Lang::De => {
+                    "Ihre Organisation ist nicht (mehr) registriert: Nichts wurde gespeichert."
+                }
+            };
+            dashboard_or_form(
+                &state,
+                lang,
+                &session,
+                None,
+                None,
+                Some(Problem::Page(text)),
+            )
+            .await
         }
         Err(e) => internal(lang, e),
     }
@@ -524,7 +594,15 @@ async fn delete(
                 "Kreuzen Sie das Feld an, um das Löschen zu bestätigen: nichts wurde gelöscht."
             }
         };
-        return dashboard_or_form(&state, lang, &session, None, None, Some(text)).await;
+        return dashboard_or_form(
+            &state,
+            lang,
+            &session,
+            None,
+            None,
+            Some(Problem::Page(text)),
+        )
+        .await;
     }
     let registry = &admin(&state).registry;
     match registry.delete_tenant(&session.tenant, now_secs()).await {

@@ -1,7 +1,11 @@
 //! The pages of `/admin`, in English and German: plain HTML forms (they work without
 //! scripts, with the keyboard and with screen readers), in the tab's Fluent look.
 
-use crate::registry::{DirectoryRecord, TenantRecord, day_of};
+use std::collections::HashMap;
+
+use crate::registry::{
+    DirectoryRecord, FieldProblem, FormField, MAX_FIELD_CHARS, TenantRecord, day_of,
+};
 
 use super::session::Session;
 
@@ -108,6 +112,125 @@ fn notice(text: Option<&str>, kind: &str) -> String {
     })
 }
 
+/// What went wrong with the last request, shown with the page.
+#[derive(Clone, Copy)]
+pub enum Problem<'a> {
+    /// A message for the whole page.
+    Page(&'a str),
+    /// A form sent back because one of its values was refused.
+    Refused(Refused<'a>),
+}
+
+/// A form sent back: what was typed (shown again, so nothing is lost) and what is wrong
+/// where (said at the field, and at the top of the page with a link to it).
+#[derive(Clone, Copy)]
+pub struct Refused<'a> {
+    pub form: &'a HashMap<String, String>,
+    pub field: FormField,
+    pub problem: FieldProblem,
+}
+
+/// A field of the admin forms: its `id` and `name`, and its label.
+fn form_field(lang: Lang, field: FormField) -> (&'static str, &'static str) {
+    match field {
+        FormField::Organisation => (
+            "organisation",
+            lang.pick("Organisation name", "Name der Organisation"),
+        ),
+        FormField::AdminName => ("name", lang.pick("Your name", "Ihr Name")),
+        FormField::AdminEmail => (
+            "email",
+            lang.pick("Your e-mail address", "Ihre E-Mail-Adresse"),
+        ),
+        FormField::DirectoryName => (
+            "directory",
+            lang.pick("Directory name", "Name des Verzeichnisses"),
+        ),
+    }
+}
+
+/// What is wrong with a refused value, in the administrator's language.
+pub fn problem_text(lang: Lang, problem: FieldProblem, typed: &str) -> String {
+    match problem {
+        FieldProblem::Empty => {
+            lang.pick("Please fill this in.", "Bitte füllen Sie dieses Feld aus.").to_owned()
+        }
+        FieldProblem::TooLong => format!(
+            "{} {MAX_FIELD_CHARS} {}; {} {}.",
+            lang.pick("At most", "Höchstens"),
+            lang.pick("characters", "Zeichen"),
+            lang.pick("this has", "hier sind es"),
+            typed.trim().chars().count(),
+        ),
+        FieldProblem::ControlCharacter => lang
+            .pick(
+                "This contains an invisible control character (perhaps pasted along with it); please type it again.",
+                "Das enthält ein unsichtbares Steuerzeichen (vielleicht mit eingefügt); bitte tippen Sie es neu.",
+            )
+            .to_owned(),
+        FieldProblem::NotEmail => lang
+            .pick(
+                "This is not an e-mail address: write it as name@example.com.",
+                "Das ist keine E-Mail-Adresse: Schreiben Sie sie wie name@beispiel.de.",
+            )
+            .to_owned(),
+    }
+}
+
+/// The problem at the top of the page: a whole-page message, or which field was refused
+/// (a link to it) and why.
+fn problem_notice(lang: Lang, problem: Option<Problem<'_>>) -> String {
+    match problem {
+        None => String::new(),
+        Some(Problem::Page(text)) => notice(Some(text), "error"),
+        Some(Problem::Refused(r)) => {
+            let (id, label) = form_field(lang, r.field);
+            let typed = r.form.get(id).map(String::as_str).unwrap_or_default();
+            format!(
+                r##"<p class="notice error" role="alert">{} <a href="#{id}">{}</a>: {}</p>"##,
+                lang.pick("Nothing was saved.", "Nichts wurde gespeichert."),
+                esc(label),
+                esc(&problem_text(lang, r.problem, typed)),
+            )
+        }
+    }
+}
+
+/// A text field of a form: what was typed when the form was sent back, else `value`;
+/// marked invalid, with what is wrong beside it, when it is the field refused.
+fn text_input(
+    lang: Lang,
+    field: FormField,
+    kind: &str,
+    autocomplete: &str,
+    value: &str,
+    problem: Option<Problem<'_>>,
+) -> String {
+    let (id, label) = form_field(lang, field);
+    let refused = match problem {
+        Some(Problem::Refused(r)) => Some(r),
+        _ => None,
+    };
+    let value = refused
+        .and_then(|r| r.form.get(id))
+        .map_or(value, String::as_str);
+    let (invalid, said) = match refused.filter(|r| r.field == field) {
+        Some(r) => (
+            format!(r#" aria-invalid="true" aria-describedby="{id}-error" autofocus"#),
+            format!(
+                r#"<span class="field-error" id="{id}-error">{}</span>"#,
+                esc(&problem_text(lang, r.problem, value))
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        r#"<p><label for="{id}">{label}</label><input id="{id}" name="{id}" type="{kind}" required maxlength="{MAX_FIELD_CHARS}" value="{value}" autocomplete="{autocomplete}"{invalid}>{said}</p>"#,
+        label = esc(label),
+        value = esc(value),
+    )
+}
+
 /// Not signed in: what this is, and the way in.
 pub fn landing(lang: Lang, error: Option<&str>) -> String {
     let body = format!(
@@ -167,20 +290,20 @@ pub fn refused(lang: Lang, name: &str) -> String {
 }
 
 /// Signed in, organisation not registered yet.
-pub fn register_form(lang: Lang, session: &Session, error: Option<&str>) -> String {
+pub fn register_form(lang: Lang, session: &Session, problem: Option<Problem<'_>>) -> String {
     let body = format!(
         r#"{error}<section class="card">
 <p>{intro}</p>
 <form method="post" action="/admin/register">
 <input type="hidden" name="csrf" value="{csrf}">
 <p><label for="tenant">{tenant_l}</label><input id="tenant" value="{tenant}" readonly></p>
-<p><label for="organisation">{org_l}</label><input id="organisation" name="organisation" required maxlength="200" autocomplete="organization"></p>
-<p><label for="name">{name_l}</label><input id="name" name="name" required maxlength="200" value="{name}" autocomplete="name"></p>
-<p><label for="email">{email_l}</label><input id="email" name="email" type="email" required maxlength="200" value="{email}" autocomplete="email"></p>
+{organisation}
+{name}
+{email}
 <p><button class="button primary">{submit}</button></p>
 </form>
 </section>"#,
-        error = notice(error, "error"),
+        error = problem_notice(lang, problem),
         intro = lang.pick(
             "Your organisation is not registered yet. We keep exactly what this form shows.",
             "Ihre Organisation ist noch nicht registriert. Wir speichern genau das, was dieses Formular zeigt."
@@ -188,11 +311,9 @@ pub fn register_form(lang: Lang, session: &Session, error: Option<&str>) -> Stri
         csrf = esc(&session.csrf),
         tenant_l = lang.pick("Tenant ID", "Tenant-ID"),
         tenant = esc(&session.tenant),
-        org_l = lang.pick("Organisation name", "Name der Organisation"),
-        name_l = lang.pick("Your name", "Ihr Name"),
-        name = esc(&session.name),
-        email_l = lang.pick("Your e-mail address", "Ihre E-Mail-Adresse"),
-        email = esc(&session.email),
+        organisation = text_input(lang, FormField::Organisation, "text", "organization", "", problem),
+        name = text_input(lang, FormField::AdminName, "text", "name", &session.name, problem),
+        email = text_input(lang, FormField::AdminEmail, "email", "email", &session.email, problem),
         submit = lang.pick("Register", "Registrieren"),
     );
     shell(
@@ -218,7 +339,7 @@ pub struct Dashboard<'a> {
     /// A code just created: shown this once.
     pub new_code: Option<&'a str>,
     pub message: Option<&'a str>,
-    pub error: Option<&'a str>,
+    pub problem: Option<Problem<'a>>,
     pub now: i64,
     /// The cloud's address, for the enroll command line.
     pub base: &'a str,
@@ -318,8 +439,8 @@ pub fn dashboard(lang: Lang, session: &Session, d: &Dashboard<'_>) -> String {
 </section>
 <section class="card" aria-labelledby="contact-h"><h2 id="contact-h">{contact_h}</h2>
 <form method="post" action="/admin/contact"><input type="hidden" name="csrf" value="{csrf}">
-<p><label for="name">{name_l}</label><input id="name" name="name" required maxlength="200" value="{name}" autocomplete="name"></p>
-<p><label for="email">{email_l}</label><input id="email" name="email" type="email" required maxlength="200" value="{email}" autocomplete="email"></p>
+{name}
+{email}
 <p><button class="button">{save}</button></p></form>
 </section>
 <section class="card" aria-labelledby="stored-h"><h2 id="stored-h">{stored_h}</h2>
@@ -333,7 +454,7 @@ pub fn dashboard(lang: Lang, session: &Session, d: &Dashboard<'_>) -> String {
 <p><button class="button danger">{delete}</button></p></form>
 </section>"#,
         message = notice(d.message, "ok"),
-        error = notice(d.error, "error"),
+        error = problem_notice(lang, d.problem),
         org = esc(&t.organisation),
         tenant_l = lang.pick("Tenant ID", "Tenant-ID"),
         tenant = esc(&t.id),
@@ -347,10 +468,8 @@ pub fn dashboard(lang: Lang, session: &Session, d: &Dashboard<'_>) -> String {
         dirs_h = lang.pick("Directories", "Verzeichnisse"),
         new_code = lang.pick("Create an enrollment code", "Anmeldecode erstellen"),
         contact_h = lang.pick("Your contact details", "Ihre Kontaktdaten"),
-        name_l = lang.pick("Your name", "Ihr Name"),
-        name = esc(&t.admin_name),
-        email_l = lang.pick("Your e-mail address", "Ihre E-Mail-Adresse"),
-        email = esc(&t.admin_email),
+        name = text_input(lang, FormField::AdminName, "text", "name", &t.admin_name, d.problem),
+        email = text_input(lang, FormField::AdminEmail, "email", "email", &t.admin_email, d.problem),
         save = lang.pick("Save", "Speichern"),
         stored_h = lang.pick("What we store about your organisation", "Was wir über Ihre Organisation speichern"),
         stored_intro = lang.pick(
@@ -407,5 +526,21 @@ mod tests {
         let page = landing(Lang::De, Some("<script>"));
         assert!(page.contains("lang=\"de\"") && page.contains("&lt;script&gt;"));
         assert!(page.contains(ROLE_NAMES));
+    }
+
+    #[test]
+    fn every_refusal_is_said_in_both_languages() {
+        use FieldProblem::*;
+        for problem in [Empty, TooLong, ControlCharacter, NotEmail] {
+            let (en, de) = (
+                problem_text(Lang::En, problem, "x"),
+                problem_text(Lang::De, problem, "x"),
+            );
+            assert!(!en.is_empty() && en != de, "{problem:?}: {en} / {de}");
+        }
+        assert_eq!(
+            problem_text(Lang::En, TooLong, &"ä".repeat(250)),
+            "At most 200 characters; this has 250."
+        );
     }
 }

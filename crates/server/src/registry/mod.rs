@@ -59,6 +59,13 @@ pub enum RegistryError {
     AlreadyRegistered(String),
     #[error("no organisation {0} is registered")]
     UnknownTenant(String),
+    /// A value an administrator typed (the admin page shows it at its field, in their
+    /// language; the command line prints this).
+    #[error("{field} {problem}")]
+    Field {
+        field: FormField,
+        problem: FieldProblem,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("the enrollment code is not valid: it is mistyped, used, or older than 24 hours")]
@@ -230,35 +237,65 @@ const DIRECTORY_COLUMNS: &str =
 /// Longest organisation name, administrator name or e-mail address kept.
 pub const MAX_FIELD_CHARS: usize = 200;
 
-fn check_field(what: &str, value: &str) -> Result<String, RegistryError> {
+/// The values the registry keeps that a person types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormField {
+    Organisation,
+    AdminName,
+    AdminEmail,
+    DirectoryName,
+}
+
+impl std::fmt::Display for FormField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FormField::Organisation => "the organisation's name",
+            FormField::AdminName => "the administrator's name",
+            FormField::AdminEmail => "the e-mail address",
+            FormField::DirectoryName => "the directory's name",
+        })
+    }
+}
+
+/// What is wrong with a typed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FieldProblem {
+    #[error("is empty")]
+    Empty,
+    #[error("is longer than {MAX_FIELD_CHARS} characters")]
+    TooLong,
+    #[error("contains a control character")]
+    ControlCharacter,
+    #[error("is not an e-mail address (name@example.com)")]
+    NotEmail,
+}
+
+fn check_field(field: FormField, value: &str) -> Result<String, RegistryError> {
     let value = value.trim();
-    if value.is_empty() {
-        return Err(RegistryError::Invalid(format!("{what} is empty")));
-    }
-    if value.chars().count() > MAX_FIELD_CHARS {
-        return Err(RegistryError::Invalid(format!(
-            "{what} is longer than {MAX_FIELD_CHARS} characters"
-        )));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(RegistryError::Invalid(format!(
-            "{what} contains a control character"
-        )));
-    }
-    Ok(value.to_owned())
+    let problem = if value.is_empty() {
+        FieldProblem::Empty
+    } else if value.chars().count() > MAX_FIELD_CHARS {
+        FieldProblem::TooLong
+    } else if value.chars().any(char::is_control) {
+        FieldProblem::ControlCharacter
+    } else {
+        return Ok(value.to_owned());
+    };
+    Err(RegistryError::Field { field, problem })
 }
 
 fn check_email(value: &str) -> Result<String, RegistryError> {
-    let value = check_field("the e-mail address", value)?;
+    let value = check_field(FormField::AdminEmail, value)?;
     match value.split_once('@') {
         Some((local, domain))
             if !local.is_empty() && domain.contains('.') && !value.contains(' ') =>
         {
             Ok(value)
         }
-        _ => Err(RegistryError::Invalid(format!(
-            "{value:?} is not an e-mail address"
-        ))),
+        _ => Err(RegistryError::Field {
+            field: FormField::AdminEmail,
+            problem: FieldProblem::NotEmail,
+        }),
     }
 }
 
@@ -345,8 +382,8 @@ impl Registry {
     /// Registers an organisation; refused when it is registered already.
     pub async fn register(&self, new: &NewTenant, now: i64) -> Result<TenantRecord, RegistryError> {
         let id = new.id.to_ascii_lowercase();
-        let organisation = check_field("the organisation's name", &new.organisation)?;
-        let admin_name = check_field("the administrator's name", &new.admin_name)?;
+        let organisation = check_field(FormField::Organisation, &new.organisation)?;
+        let admin_name = check_field(FormField::AdminName, &new.admin_name)?;
         let admin_email = check_email(&new.admin_email)?;
         let inserted = sqlx::query(
             "INSERT INTO tenants (id, organisation, admin_name, admin_email, registered_at, updated_at) \
@@ -395,7 +432,7 @@ impl Registry {
         admin_email: &str,
         now: i64,
     ) -> Result<(), RegistryError> {
-        let admin_name = check_field("the administrator's name", admin_name)?;
+        let admin_name = check_field(FormField::AdminName, admin_name)?;
         let admin_email = check_email(admin_email)?;
         let done = sqlx::query(
             "UPDATE tenants SET admin_name = $1, admin_email = $2, updated_at = $3 WHERE id = $4",
@@ -549,7 +586,7 @@ impl Registry {
         name: &str,
         now: i64,
     ) -> Result<Enrolled, RegistryError> {
-        let name = check_field("the directory's name", name)?;
+        let name = check_field(FormField::DirectoryName, name)?;
         let mut tx = self.pool.begin().await?;
         // Deleting is what uses the code: of two enrollments at once, one gets the row.
         let row = sqlx::query(
@@ -813,11 +850,29 @@ mod tests {
 
     #[test]
     fn e_mail_addresses_and_names_are_checked() {
-        assert!(check_email("ada@example.com").is_ok());
-        assert!(check_email("ada").is_err());
-        assert!(check_email("ada@localhost").is_err());
-        assert!(check_field("x", " ").is_err());
-        assert!(check_field("x", &"a".repeat(201)).is_err());
-        assert!(check_field("x", "a\u{7}").is_err());
+        let problem = |r: Result<String, RegistryError>| match r {
+            Err(RegistryError::Field { problem, .. }) => Some(problem),
+            _ => None,
+        };
+        assert_eq!(check_email(" ada@example.com ").unwrap(), "ada@example.com");
+        assert_eq!(problem(check_email("ada")), Some(FieldProblem::NotEmail));
+        assert_eq!(
+            problem(check_email("ada@localhost")),
+            Some(FieldProblem::NotEmail)
+        );
+        assert_eq!(problem(check_email(" ")), Some(FieldProblem::Empty));
+        let name = |v: &str| check_field(FormField::AdminName, v);
+        assert_eq!(problem(name(" ")), Some(FieldProblem::Empty));
+        assert_eq!(problem(name(&"a".repeat(201))), Some(FieldProblem::TooLong));
+        assert!(name(&"ä".repeat(200)).is_ok(), "characters, not bytes");
+        assert_eq!(
+            problem(name("a\u{7}")),
+            Some(FieldProblem::ControlCharacter)
+        );
+        // What the command line prints.
+        assert_eq!(
+            name("").unwrap_err().to_string(),
+            "the administrator's name is empty"
+        );
     }
 }
