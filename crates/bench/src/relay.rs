@@ -20,6 +20,7 @@ use kontakt_api::{Answer, Inner, Op, SealedAnswer, SealedRequest, TICKET_HEADER}
 use kontakt_seal::PublicKey;
 
 use crate::queries;
+use crate::report::percentile;
 use crate::service::{self, demo_token, wait_for};
 
 #[derive(clap::Args)]
@@ -285,13 +286,6 @@ struct Measured {
     errors: u64,
     /// CPU the cloud process spent per request under load (relayed searches only).
     cloud_cpu_us: f64,
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize - 1]
 }
 
 /// Requests each throughput worker gets ready, as many as it could send at this rate.
