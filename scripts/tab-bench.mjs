@@ -4,10 +4,13 @@
 // `kontakt directory` of the same contacts. Run through scripts/tab-bench.sh, which builds
 // everything first.
 //
-//   node scripts/tab-bench.mjs [--size 100000] [--queries 120] [--baseline DIR]
+//   node scripts/tab-bench.mjs [--size 100000] [--queries 120] [--baseline DIR] [--without-input-deferral yes]
 //
 // --baseline DIR: also measure the tab built into DIR (e.g. `trunk build --release --dist
 // DIR` of an earlier commit) from a second `kontakt serve`, side by side in the same run.
+// --without-input-deferral yes: also measure the tab in a Chromium started without
+// `DeferRendererTasksAfterInput` — the scheduler policy that holds a page's network tasks
+// back after a key press until the frame with the typed letter is out (docs/performance.md).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { chromium } from '@playwright/test';
@@ -22,6 +25,7 @@ const BIN = process.env.KONTAKT_BIN ?? 'target/release/kontakt';
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const CLOUD = `http://127.0.0.1:${PORT + 1}`;
 const BASELINE = args.baseline;
+const WITHOUT_DEFERRAL = args['without-input-deferral'] === 'yes';
 const BASELINE_ORIGIN = `http://127.0.0.1:${PORT + 2}`;
 
 function get(path, headers = {}) {
@@ -183,25 +187,30 @@ try {
   console.log(`The Teams library (MicrosoftTeams.min.js) adds ${kb(teams)} KB brotli; it is cached separately.\n`);
 
   const queries = await buildQueries(QUERIES);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    // Nothing but loopback resolves, so the tab cannot reach out. (Not Playwright's
-    // request interception: it routes every request through this script and added 2–6 ms
-    // before each search request was sent, which the numbers before 2026-12-06 include.)
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const launch = (extra = []) =>
+    chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      // Nothing but loopback resolves, so the tab cannot reach out. (Not Playwright's
+      // request interception: it routes every request through this script and added 2–6 ms
+      // before each search request was sent, which the numbers before 2026-12-06 include.)
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+        ...extra,
+      ],
+    });
+  const browser = await launch();
+  const undeferred = WITHOUT_DEFERRAL && (await launch(['--disable-features=DeferRendererTasksAfterInput']));
   // Alternating halves, so neither way always runs on a warmer machine.
-  const way = (name, origin, inHost = false) => ({
+  const way = (name, origin, inHost = false, inBrowser = browser) => ({
     name,
     origin,
     inHost,
+    browser: inBrowser,
     samples: [],
     network: [],
     render: [],
@@ -213,10 +222,11 @@ try {
     way('kontakt serve, in the Teams host simulator', ORIGIN, true),
   ];
   if (baseline) ways.push(way(`baseline tab (${BASELINE}), kontakt serve`, BASELINE_ORIGIN));
+  if (undeferred) ways.push(way('kontakt serve, Chromium without DeferRendererTasksAfterInput', ORIGIN, false, undeferred));
   const half = Math.ceil(queries.length / 2);
   for (const [round, slice] of [queries.slice(0, half), queries.slice(half)].entries()) {
     for (const way of round === 0 ? ways : [...ways].reverse()) {
-      const measured = await keystrokeToPaint(browser, way.origin, slice, way);
+      const measured = await keystrokeToPaint(way.browser, way.origin, slice, way);
       way.samples.push(...measured.samples);
       way.network.push(...measured.network);
       way.render.push(...measured.render);
@@ -224,6 +234,7 @@ try {
     }
   }
   await browser.close();
+  if (undeferred) await undeferred.close();
   console.log(`## Keystroke to painted results: ${queries.length} queries each way, ${SIZE.toLocaleString('en')} contacts (server started in ${startup.toFixed(1)} s)\n`);
   console.log('| way | | p50 ms | p95 ms | max ms |');
   console.log('|---|---|---:|---:|---:|');

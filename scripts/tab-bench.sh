@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tab benchmark (docs/performance.md): the release bundle's size as served, and keystroke to
 # painted results in headless Chromium against a demo server with 100,000 contacts.
-#   scripts/tab-bench.sh [--size 100000] [--queries 120]
+#   scripts/tab-bench.sh [--size 100000] [--queries 120] [--baseline DIR] [--without-input-deferral yes]
 source "$(dirname "$0")/tools.sh"
 
 ensure_build_tools
