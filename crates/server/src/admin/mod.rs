@@ -22,7 +22,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::demo::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR, TEAMS_ADMINISTRATOR};
-use crate::registry::{NewTenant, Registry, RegistryError};
+use crate::registry::{FieldProblem, FormField, NewTenant, Registry, RegistryError};
 use crate::state::SharedState;
 use crate::tenants::now_secs;
 use page::{Dashboard, DirectoryView, Lang, Problem, Refused};
@@ -450,15 +450,27 @@ async fn register(
         }
         Err(RegistryError::AlreadyRegistered(_)) => done("registered"),
         Err(RegistryError::Field { field, problem }) => {
-            let refused = Problem::Refused(Refused {
-                form: &form,
-                field,
-                problem,
-            });
-            dashboard_or_form(&state, lang, &session, None, None, Some(refused)).await
+            sent_back(&state, lang, &session, &form, field, problem).await
         }
         Err(e) => internal(lang, e),
     }
+}
+
+/// The form again, as sent, with the value the registry refused marked (`page::Refused`).
+async fn sent_back(
+    state: &SharedState,
+    lang: Lang,
+    session: &Session,
+    form: &HashMap<String, String>,
+    field: FormField,
+    problem: FieldProblem,
+) -> Response {
+    let refused = Problem::Refused(Refused {
+        form,
+        field,
+        problem,
+    });
+    dashboard_or_form(state, lang, session, None, None, Some(refused)).await
 }
 
 async fn contact(
@@ -482,12 +494,7 @@ async fn contact(
     {
         Ok(()) => done("contact"),
         Err(RegistryError::Field { field, problem }) => {
-            let refused = Problem::Refused(Refused {
-                form: &form,
-                field,
-                problem,
-            });
-            dashboard_or_form(&state, lang, &session, None, None, Some(refused)).await
+            sent_back(&state, lang, &session, &form, field, problem).await
         }
         // Deleted meanwhile (from another window): the registration form says the rest.
         Err(RegistryError::UnknownTenant(_)) => {
