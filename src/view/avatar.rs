@@ -5,7 +5,8 @@ use leptos::prelude::*;
 /// inline style: the Content-Security-Policy allows no inline styles.
 const COLOURS: u32 = 16;
 
-/// Up to two letters: given name and surname initials, skipping titles like "Dr.".
+/// Up to two letters: given name and surname initials, skipping titles like "Dr.". As
+/// written: the style sheet shows them in capitals (`.avatar` in `style/results.css`).
 pub fn initials(contact: &Contact) -> String {
     let from_parts = match (&contact.given_name, &contact.surname) {
         (Some(g), Some(s)) => Some(format!("{}{}", first_letter(g), first_letter(s))),
@@ -28,7 +29,7 @@ pub fn initials(contact: &Contact) -> String {
 fn first_letter(word: &str) -> String {
     word.chars()
         .find(|c| c.is_alphanumeric())
-        .map(|c| c.to_uppercase().collect())
+        .map(String::from)
         .unwrap_or_default()
 }
 
@@ -76,6 +77,8 @@ mod tests {
         assert_eq!(initials(&contact("x", Some("Anna"), Some("Berg"))), "AB");
         assert_eq!(initials(&contact("Empfang", None, None)), "E");
         assert_eq!(initials(&contact("  ", None, None)), "?");
+        // Lower-case particles stay as written; CSS capitalises them on screen.
+        assert_eq!(initials(&contact("x", Some("émile"), Some("van Dijk"))), "év");
     }
 
     #[test]

@@ -20,6 +20,8 @@ test('typing a name shows the matching contact from the demo directory', async (
   const row = page.locator(`.result[data-contact-id="${wanted.id}"]`);
   await expect(row).toBeVisible();
   await expect(row.locator('.result-name')).toHaveText(wanted.display_name);
+  // Initials come as written ("van Dijk" → v); the style sheet shows them in capitals.
+  await expect(row.locator('.avatar')).toHaveCSS('text-transform', 'uppercase');
   if (wanted.job_title) await expect(row.locator('.result-role')).toContainText(wanted.job_title);
   const best = wanted.phones.find((p) => p.kind === 'business') ?? wanted.phones[0];
   await expect(row.locator('.result-phone')).toHaveText(best.display ?? best.raw);
