@@ -78,7 +78,10 @@ mod tests {
         assert_eq!(initials(&contact("Empfang", None, None)), "E");
         assert_eq!(initials(&contact("  ", None, None)), "?");
         // Lower-case particles stay as written; CSS capitalises them on screen.
-        assert_eq!(initials(&contact("x", Some("émile"), Some("van Dijk"))), "év");
+        assert_eq!(
+            initials(&contact("x", Some("émile"), Some("van Dijk"))),
+            "év"
+        );
     }
 
     #[test]
