@@ -611,6 +611,29 @@ async fn a_refused_form_keeps_what_was_typed_and_says_why_at_the_field_in_german
         "{}",
         refused.body
     );
+
+    // A sign-in answer that cannot be redeemed: a sentence in the language picked, then
+    // the technical detail for whoever runs the service.
+    let mut other = Browser::new(&base);
+    other.get("/admin?lang=de").await;
+    let authorize = other.get("/admin/sign-in").await.location.unwrap();
+    let state: String = form_urlencoded::parse(authorize.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let answer = other
+        .get(&format!("/admin/callback?code=forged&state={state}"))
+        .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(
+        answer.body.contains(
+            "Die Antwort von Microsoft auf die Anmeldung war nicht verwendbar. Bitte melden Sie sich erneut an. (the sign-in service"
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(!other.cookies.contains_key("kontakt_admin"), "no session");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
