@@ -171,7 +171,7 @@ pub fn problem_text(lang: Lang, problem: FieldProblem, typed: &str) -> String {
         FieldProblem::NotEmail => lang
             .pick(
                 "This is not an e-mail address: write it as name@example.com.",
-                "Das ist keine E-Mail-Adresse: Schreiben Sie sie wie name@beispiel.de.",
+                "Das ist keine E-Mail-Adresse: Schreiben Sie sie wie name@example.com.",
             )
             .to_owned(),
     }
