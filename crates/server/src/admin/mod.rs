@@ -22,7 +22,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::demo::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR, TEAMS_ADMINISTRATOR};
-use crate::registry::{FieldProblem, FormField, NewTenant, Registry, RegistryError};
+use crate::registry::{NewTenant, Registry, RegistryError};
 use crate::state::SharedState;
 use crate::tenants::now_secs;
 use page::{Dashboard, DirectoryView, Lang, Problem, Refused};
@@ -450,27 +450,26 @@ async fn register(
         }
         Err(RegistryError::AlreadyRegistered(_)) => done("registered"),
         Err(RegistryError::Field { field, problem }) => {
-            sent_back(&state, lang, &session, &form, field, problem).await
+            let refused = Refused {
+                form: &form,
+                field,
+                problem,
+            };
+            shown_with(&state, lang, &session, Problem::Refused(refused)).await
         }
         Err(e) => internal(lang, e),
     }
 }
 
-/// The form again, as sent, with the value the registry refused marked (`page::Refused`).
-async fn sent_back(
+/// The administrator's page again, saying what kept a form from doing its work: a
+/// message, or the form as sent with the value the registry refused marked.
+async fn shown_with(
     state: &SharedState,
     lang: Lang,
     session: &Session,
-    form: &HashMap<String, String>,
-    field: FormField,
-    problem: FieldProblem,
+    problem: Problem<'_>,
 ) -> Response {
-    let refused = Problem::Refused(Refused {
-        form,
-        field,
-        problem,
-    });
-    dashboard_or_form(state, lang, session, None, None, Some(refused)).await
+    dashboard_or_form(state, lang, session, None, None, Some(problem)).await
 }
 
 async fn contact(
@@ -494,7 +493,12 @@ async fn contact(
     {
         Ok(()) => done("contact"),
         Err(RegistryError::Field { field, problem }) => {
-            sent_back(&state, lang, &session, &form, field, problem).await
+            let refused = Refused {
+                form: &form,
+                field,
+                problem,
+            };
+            shown_with(&state, lang, &session, Problem::Refused(refused)).await
         }
         // Deleted meanwhile (from another window): the registration form says the rest.
         Err(RegistryError::UnknownTenant(_)) => {
@@ -504,15 +508,7 @@ async fn contact(
                     "Ihre Organisation ist nicht (mehr) registriert: Nichts wurde gespeichert."
                 }
             };
-            dashboard_or_form(
-                &state,
-                lang,
-                &session,
-                None,
-                None,
-                Some(Problem::Page(text)),
-            )
-            .await
+            shown_with(&state, lang, &session, Problem::Page(text)).await
         }
         Err(e) => internal(lang, e),
     }
@@ -601,15 +597,7 @@ async fn delete(
                 "Kreuzen Sie das Feld an, um das Löschen zu bestätigen: nichts wurde gelöscht."
             }
         };
-        return dashboard_or_form(
-            &state,
-            lang,
-            &session,
-            None,
-            None,
-            Some(Problem::Page(text)),
-        )
-        .await;
+        return shown_with(&state, lang, &session, Problem::Page(text)).await;
     }
     let registry = &admin(&state).registry;
     match registry.delete_tenant(&session.tenant, now_secs()).await {

@@ -266,7 +266,7 @@ pub enum FieldProblem {
     TooLong,
     #[error("contains a control character")]
     ControlCharacter,
-    #[error("is not an e-mail address (name@example.com)")]
+    #[error("is not in the form name@example.com")]
     NotEmail,
 }
 
