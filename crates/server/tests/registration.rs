@@ -132,6 +132,15 @@ impl Browser {
     }
 }
 
+/// The value of `name` in the query of `url`.
+fn query_param(url: &str, name: &str) -> String {
+    form_urlencoded::parse(url.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+        .1
+        .into_owned()
+}
+
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text
         .find(start)
@@ -363,11 +372,7 @@ async fn an_administrator_registers_enrolls_a_directory_and_revokes_it() {
     let consent = admin.get("/admin/consent").await;
     let consent_url = consent.location.unwrap();
     assert!(consent_url.contains(&format!("/dev/idp/{TENANT_ID}/v2.0/adminconsent")));
-    let state: String = form_urlencoded::parse(consent_url.split_once('?').unwrap().1.as_bytes())
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = query_param(&consent_url, "state");
     let callback = |tenant: &str, state: &str| {
         format!("/admin/consent-callback?admin_consent=True&tenant={tenant}&state={state}")
     };
@@ -375,18 +380,10 @@ async fn an_administrator_registers_enrolls_a_directory_and_revokes_it() {
     assert_eq!(wrong_tenant.status, 400);
     assert!(wrong_tenant.body.contains("another organisation"));
     let consent = admin.get("/admin/consent").await.location.unwrap();
-    let state: String = form_urlencoded::parse(consent.split_once('?').unwrap().1.as_bytes())
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = query_param(&consent, "state");
     assert_eq!(admin.get(&callback(TENANT_ID, "forged")).await.status, 400);
     let consent = admin.get("/admin/consent").await.location.unwrap();
-    let state2: String = form_urlencoded::parse(consent.split_once('?').unwrap().1.as_bytes())
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state2 = query_param(&consent, "state");
     assert_ne!(state, state2);
     let granted = admin.get(&callback(TENANT_ID, &state2)).await;
     assert_eq!(granted.location.as_deref(), Some("/admin?done=consent"));
@@ -617,11 +614,7 @@ async fn a_refused_form_keeps_what_was_typed_and_says_why_at_the_field_in_german
     let mut other = Browser::new(&base);
     other.get("/admin?lang=de").await;
     let authorize = other.get("/admin/sign-in").await.location.unwrap();
-    let state: String = form_urlencoded::parse(authorize.split_once('?').unwrap().1.as_bytes())
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = query_param(&authorize, "state");
     let answer = other
         .get(&format!("/admin/callback?code=forged&state={state}"))
         .await;
