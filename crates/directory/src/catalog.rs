@@ -395,6 +395,7 @@ fn free_when_unused(old: Arc<Served>) {
         while Arc::strong_count(&old) > 1 && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+        let _bulk = crate::memory::bulk();
         drop(old);
     });
 }

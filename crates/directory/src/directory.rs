@@ -32,6 +32,8 @@ pub struct SearchResults {
 pub struct DirectoryBuilder {
     store: StoreBuilder,
     normalizer: PhoneNormalizer,
+    /// Dropped last, after the build's working lists (`finish` consumes the builder).
+    _bulk: crate::memory::Bulk,
 }
 
 /// A contact's content as its source gave it, as a number: equal contacts, equal hashes.
@@ -97,6 +99,7 @@ impl Directory {
         DirectoryBuilder {
             store: StoreBuilder::default(),
             normalizer,
+            _bulk: crate::memory::bulk(),
         }
     }
 
@@ -276,6 +279,8 @@ impl Directory {
         ranked: Vec<Ranked>,
         highlight: impl Fn(u32, &Contact) -> Vec<Highlight>,
     ) -> Vec<(u64, usize, SearchHit)> {
+        let docs: Vec<u32> = ranked.iter().map(|r| r.doc).collect();
+        self.store.warm(&docs);
         ranked
             .into_iter()
             .map(|r| {

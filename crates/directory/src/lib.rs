@@ -9,6 +9,7 @@ mod directory;
 pub mod fields;
 mod fnv;
 pub mod index;
+pub mod memory;
 pub mod phone;
 pub mod phonetic;
 pub mod served;

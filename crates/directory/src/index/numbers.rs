@@ -4,7 +4,35 @@ use crate::store::ContactStore;
 
 #[cfg(test)]
 mod tests {
-    use super::pack_reversed;
+    use proptest::prelude::*;
+
+    use super::{pack_reversed, range_of};
+
+    /// What `range_of` computes, by fst's own range streams.
+    fn range_by_streams(map: &fst::Map<Vec<u8>>, prefix: &[u8]) -> (u64, u64) {
+        use fst::{IntoStreamer, Streamer};
+        let first = |key: &[u8]| map.range().ge(key).into_stream().next().map(|(_, v)| v);
+        let end = map.len() as u64;
+        let lo = first(prefix).unwrap_or(end);
+        let hi = first(&[prefix, &[0xff]].concat()).unwrap_or(end);
+        (lo, hi.max(lo))
+    }
+
+    proptest! {
+        /// Keys from a small alphabet, so that prefixes share nodes, miss, and run past the
+        /// last key; the empty prefix and prefixes longer than any key included.
+        #[test]
+        fn ranges_walked_on_the_nodes_equal_fst_streams(
+            keys in proptest::collection::btree_set("[0-3]{0,6}", 0..60),
+            prefixes in proptest::collection::vec("[0-4]{0,7}", 1..20),
+        ) {
+            let map = fst::Map::from_iter(keys.iter().enumerate().map(|(i, k)| (k, i as u64)))
+                .unwrap();
+            for p in prefixes.iter().map(String::as_bytes).chain([b"".as_slice()]) {
+                prop_assert_eq!(range_of(&map, p), range_by_streams(&map, p), "prefix {:?}", p);
+            }
+        }
+    }
 
     #[test]
     fn packed_suffixes_order_like_reversed_strings() {
@@ -172,16 +200,66 @@ pub fn pack_reversed(digits: &str, fill: u64) -> u64 {
     packed
 }
 
-/// The ranks `[lo, hi)` of all keys starting with `prefix`.
+/// The ranks `[lo, hi)` of all keys starting with `prefix` (the maps' values are their
+/// keys' ranks).
 pub fn range_of(map: &fst::Map<Vec<u8>>, prefix: &[u8]) -> (u64, u64) {
-    use fst::{IntoStreamer, Streamer};
-    let first_at_or_after = |key: &[u8]| map.range().ge(key).into_stream().next().map(|(_, v)| v);
+    let fst = map.as_fst();
     let end = map.len() as u64;
-    let lo = first_at_or_after(prefix).unwrap_or(end);
-    let mut upper = prefix.to_vec();
-    upper.push(0xff);
-    let hi = first_at_or_after(&upper).unwrap_or(end);
+    let lo = first_at_or_after(fst, prefix).unwrap_or(end);
+    // No key has a 0xFF byte (they are UTF-8), so this bounds the keys with the prefix.
+    let mut upper = [0u8; 64];
+    let hi = match upper.get_mut(..=prefix.len()) {
+        Some(upper) => {
+            upper[..prefix.len()].copy_from_slice(prefix);
+            upper[prefix.len()] = 0xff;
+            first_at_or_after(fst, upper)
+        }
+        None => first_at_or_after(fst, &[prefix, &[0xff]].concat()),
+    }
+    .unwrap_or(end);
     (lo, hi.max(lo))
+}
+
+/// The value of the first key at or after `key`, walking the automaton's nodes: fst's
+/// range stream allocates its stack and key buffers on every call, which was a sixth of a
+/// number query and is called twice for every word and prefix of a name query.
+fn first_at_or_after(fst: &fst::raw::Fst<Vec<u8>>, key: &[u8]) -> Option<u64> {
+    use fst::raw::{Fst, Node, Output};
+    // The smallest key under `node`: the node itself when final (a key sorts before its
+    // extensions), else down the smallest transition (none only in an empty map).
+    fn smallest<'f>(fst: &'f Fst<Vec<u8>>, mut node: Node<'f>, mut out: Output) -> Option<u64> {
+        loop {
+            if node.is_final() {
+                return Some(out.cat(node.final_output()).value());
+            }
+            let t = node.transitions().next()?;
+            out = out.cat(t.out);
+            node = fst.node(t.addr);
+        }
+    }
+    fn walk<'f>(fst: &'f Fst<Vec<u8>>, node: Node<'f>, out: Output, key: &[u8]) -> Option<u64> {
+        let Some((&b, rest)) = key.split_first() else {
+            return smallest(fst, node, out);
+        };
+        // Transitions are in byte order: after the one for `b` (if no key under it is at or
+        // after the rest of `key`), the first greater byte leads to the answer.
+        let next = match node.find_input(b) {
+            Some(i) => {
+                let t = node.transition(i);
+                if let Some(v) = walk(fst, fst.node(t.addr), out.cat(t.out), rest) {
+                    return Some(v);
+                }
+                i + 1
+            }
+            None => node
+                .transitions()
+                .position(|t| t.inp > b)
+                .unwrap_or(node.len()),
+        };
+        let t = (next < node.len()).then(|| node.transition(next))?;
+        smallest(fst, fst.node(t.addr), out.cat(t.out))
+    }
+    walk(fst, fst.root(), Output::zero(), key)
 }
 
 /// What a number query looks for, as E.164 digit strings without `+`.
