@@ -291,6 +291,7 @@ pub fn evaluate_words(
                 break;
             }
             if candidates.len() * FORWARD_COST < word.cost {
+                index.warm_forward(candidates.iter().map(|c| c.doc));
                 candidates.retain_mut(|c| match forward_hit(index, c.doc, word, u8::MAX) {
                     Some(hit) => {
                         c.add(hit);

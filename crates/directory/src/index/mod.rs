@@ -298,6 +298,11 @@ impl Index {
         self.forward.for_each(doc as usize, f);
     }
 
+    /// Fetches the term lists of `docs` from memory side by side, before they are read.
+    fn warm_forward(&self, docs: impl Iterator<Item = u32>) {
+        self.forward.warm(docs.map(|d| d as usize));
+    }
+
     /// Heap bytes by part, for the benchmark's memory report.
     pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
         let lists = |m: &dyn Fn() -> (usize, usize)| {
