@@ -305,6 +305,12 @@ impl WordMatcher {
     /// Calls `visit(doc, tier, fields)` (a bit per [`Field`]) for every posting this word
     /// matches. A document can come several times (several terms or fields).
     pub fn visit(&self, index: &Index, mut visit: impl FnMut(u32, u8, u8)) {
+        // The typo and sound-alike terms' postings lie apart from each other and from the
+        // prefix's: asked for now, they arrive while the prefix's are read.
+        index.warm_postings(
+            (self.typo_terms.iter().chain(&self.phonetic).copied())
+                .chain(self.fuzzy.iter().map(|&(lo, _)| lo)),
+        );
         let (plo, phi) = self.prefix;
         match (self.short, self.exact) {
             (Some(key), exact) => {

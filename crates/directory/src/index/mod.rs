@@ -298,6 +298,11 @@ impl Index {
         self.forward.for_each(doc as usize, f);
     }
 
+    /// Fetches the postings of `terms` from memory side by side, before they are read.
+    fn warm_postings(&self, terms: impl Iterator<Item = u32>) {
+        self.postings.warm(terms.map(|t| t as usize));
+    }
+
     /// Fetches the term lists of `docs` from memory side by side, before they are read.
     fn warm_forward(&self, docs: impl Iterator<Item = u32>) {
         self.forward.warm(docs.map(|d| d as usize));
