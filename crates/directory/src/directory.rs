@@ -279,8 +279,7 @@ impl Directory {
         ranked: Vec<Ranked>,
         highlight: impl Fn(u32, &Contact) -> Vec<Highlight>,
     ) -> Vec<(u64, usize, SearchHit)> {
-        let docs: Vec<u32> = ranked.iter().map(|r| r.doc).collect();
-        self.store.warm(&docs);
+        self.store.warm(ranked.iter().map(|r| r.doc));
         ranked
             .into_iter()
             .map(|r| {

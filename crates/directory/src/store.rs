@@ -355,13 +355,13 @@ impl ContactStore {
     /// Reads a byte of what [`Self::contact`] will read of `docs` — first their rows, then
     /// their own texts, e-mails, numbers and shared texts — so that the memory of all of a
     /// page's hits is fetched at once instead of one cache miss after another: hits are
-    /// scattered over the directory and seldom in the CPU's caches (a tenth to a quarter
-    /// off a search's time at 100,000 contacts, docs/performance.md).
-    pub fn warm(&self, docs: &[u32]) {
+    /// scattered over the directory and seldom in the CPU's caches (3–30 % off a search's
+    /// median at 100,000 contacts, docs/performance.md).
+    pub fn warm(&self, docs: impl Iterator<Item = u32> + Clone) {
         let mut sum = 0u64;
-        let rows = |d: &u32| self.rows.get(*d as usize);
+        let rows = |d: u32| self.rows.get(d as usize);
         // A row is 88 bytes: its first and its last field are on its two cache lines.
-        for row in docs.iter().filter_map(rows) {
+        for row in docs.clone().filter_map(rows) {
             sum = sum.wrapping_add(u64::from(row.id.start) ^ row.hash);
         }
         let text = self.text.as_bytes();
@@ -384,7 +384,7 @@ impl ContactStore {
                 row.country,
             ]
         };
-        for row in docs.iter().filter_map(rows) {
+        for row in docs.filter_map(rows) {
             touch(text, row.id.start);
             touch(text, row.display_name.start);
             if let Some(e) = self.emails.get(row.emails_start as usize) {

@@ -13,6 +13,7 @@
 //! directory): handing every free back at once made each search fault its pages in again
 //! (a number query 20–30 % slower at p95, docs/performance.md), and keeping it during a
 //! build raised the build's peak by a quarter.
+
 /// `mi_option_arena_eager_commit` in mimalloc 3's `mi_option_e` (the C sources
 /// `libmimalloc-sys` builds; the Rust bindings name only some of the options).
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
@@ -23,7 +24,7 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// set so that a different default in a later mimalloc does not change it unnoticed).
 const KEEP_FREED_MS: std::ffi::c_long = 1000;
 
-/// Sets the options and registers [`release`] with the directory; call first thing in
+/// Sets the options and registers [`bulk`] with the directory; call first thing in
 /// `main`, before the directories are built.
 pub fn tune() {
     // SAFETY: setting an option is a plain store into mimalloc's option table; both are
@@ -37,7 +38,7 @@ pub fn tune() {
 
 /// `true`: hand freed memory back at once from now on; `false`: hand back what is free now
 /// (this thread's empty pages, every arena's free ranges), then keep freed memory for
-/// [`KEEP_FREED_MS`].
+/// `KEEP_FREED_MS`.
 pub fn bulk(on: bool) {
     // SAFETY: setting an option as in `tune`; collecting is a plain call into mimalloc,
     // allowed from any thread at any time.
