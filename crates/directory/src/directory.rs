@@ -5,7 +5,7 @@ use kontakt_api::{Contact, Highlight, SearchHit};
 use crate::index::docset::DocSet;
 use crate::index::query::{Parsed, parse};
 use crate::index::{Index, Ranked, WordMatcher, highlights, number_highlights};
-use crate::phone::PhoneNormalizer;
+use crate::phone::{PhoneNormalizer, Presenter};
 use crate::store::{ContactStore, StoreBuilder};
 use crate::text::fold;
 
@@ -163,13 +163,8 @@ impl Directory {
     }
 
     /// `contact` as answers carry it: each number also as people read it here.
-    fn presented(&self, mut contact: Contact) -> Contact {
-        for p in &mut contact.phones {
-            if let Some(e164) = &p.e164 {
-                (p.display, p.extension_of) = self.normalizer.present(e164);
-            }
-        }
-        contact
+    fn presented(&self, contact: Contact) -> Contact {
+        presented(&self.normalizer.presenter(), contact)
     }
 
     /// Every contact that has `e164` among its numbers (once per number it has), in name
@@ -280,10 +275,22 @@ impl Directory {
         highlight: impl Fn(u32, &Contact) -> Vec<Highlight>,
     ) -> Vec<(u64, usize, SearchHit)> {
         self.store.warm(ranked.iter().map(|r| r.doc));
+        let contacts: Vec<Contact> = ranked
+            .iter()
+            .map(|r| self.store.contact(r.doc as usize))
+            .collect();
+        let presenter = self.normalizer.presenter();
+        presenter.warm(
+            contacts
+                .iter()
+                .flat_map(|c| &c.phones)
+                .filter_map(|p| p.e164.as_deref()),
+        );
         ranked
             .into_iter()
-            .map(|r| {
-                let contact = self.presented(self.store.contact(r.doc as usize));
+            .zip(contacts)
+            .map(|(r, contact)| {
+                let contact = presented(&presenter, contact);
                 let hit = SearchHit {
                     highlights: highlight(r.doc, &contact),
                     contact,
@@ -293,6 +300,16 @@ impl Directory {
             })
             .collect()
     }
+}
+
+/// `contact` as answers carry it: each number also as people read it here.
+fn presented(presenter: &Presenter, mut contact: Contact) -> Contact {
+    for p in &mut contact.phones {
+        if let Some(e164) = &p.e164 {
+            (p.display, p.extension_of) = presenter.present(e164);
+        }
+    }
+    contact
 }
 
 #[cfg(test)]
