@@ -125,14 +125,20 @@ fn specificity(kind: PhoneKind) -> u8 {
 }
 
 impl Directory {
-    /// Who calls from `e164`: see [`choose`].
+    /// Who calls from `e164`: of the contacts with that number, those of the source listed
+    /// first (`source_rank`, lower first), then the most specific kind of number; of what is
+    /// left a company's own entry, else the company when all work for one, else the first
+    /// in name order.
     pub fn caller(&self, e164: &str, source_rank: impl Fn(&str) -> usize) -> Option<Caller> {
         choose(&self.with_number(e164), e164, source_rank)
     }
 }
 
 impl Served {
-    /// Who calls from `e164`: see [`choose`].
+    /// Who calls from `e164`: of the contacts with that number, those of the source listed
+    /// first (`source_rank`, lower first), then the most specific kind of number; of what is
+    /// left a company's own entry, else the company when all work for one, else the first
+    /// in name order.
     pub fn caller(&self, e164: &str, source_rank: impl Fn(&str) -> usize) -> Option<Caller> {
         choose(&self.with_number(e164), e164, source_rank)
     }

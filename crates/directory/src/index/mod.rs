@@ -16,7 +16,7 @@
 //! - **Numbers** ([`numbers::NumberIndex`]): E.164 digits forwards (prefix search) and
 //!   backwards (extension search).
 //!
-//! Postings, forward lists and short prefixes are [`packed::PackedLists`]: compressed,
+//! Postings, forward lists and short prefixes are packed lists (`packed.rs`): compressed,
 //! decoded as they are read.
 //!
 //! `docs/search.md` explains why this beats a general-purpose engine here, with numbers.

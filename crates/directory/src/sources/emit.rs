@@ -77,7 +77,8 @@ impl LoadReport {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entry {
     /// The source's own id for the record (a key column, UID, objectGUID). Without one the
-    /// id is derived from the contents, see [`derived_id`].
+    /// id is derived from its name, first email, company and first number, the same way
+    /// for every source kind.
     pub id: Option<String>,
     pub display_name: Option<String>,
     pub honorific: Option<String>,
