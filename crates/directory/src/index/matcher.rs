@@ -181,7 +181,9 @@ pub struct WordMatcher {
     /// One- to three-letter words: the key of their merged short-prefix list.
     short: Option<u16>,
     pub typos: Vec<Typo>,
-    /// Postings this word would read: decides how it is evaluated.
+    /// Postings this word's terms hold, counted per category (so a typo that is also a
+    /// sound-alike twice, though `visit` reads it once): decides how it is evaluated, and
+    /// [`super::eval`]'s `FORWARD_COST` was measured against this count.
     pub cost: usize,
 }
 
@@ -287,19 +289,9 @@ impl WordMatcher {
 
     /// The tier at which `term` (in `field`) matches this word.
     pub fn tier(&self, term: u32, field: Field) -> Option<u8> {
-        if self.exact == Some(term) {
-            Some(EXACT)
-        } else if (self.prefix.0..self.prefix.1).contains(&term) {
-            Some(PREFIX)
-        } else if self.typo_terms.binary_search(&term).is_ok() {
-            Some(TYPO)
-        } else if self.fuzzy.iter().any(|&(a, b)| (a..b).contains(&term)) {
-            Some(TYPO_PREFIX)
-        } else if field == Field::Name && self.phonetic.binary_search(&term).is_ok() {
-            Some(PHONETIC)
-        } else {
-            None
-        }
+        self.tier_before_phonetic(term).or_else(|| {
+            (field == Field::Name && self.phonetic.binary_search(&term).is_ok()).then_some(PHONETIC)
+        })
     }
 
     /// Calls `visit(doc, tier, fields)` (a bit per [`Field`]) for every posting this word
@@ -328,11 +320,48 @@ impl WordMatcher {
         for &t in &self.typo_terms {
             emit(index, (t, t + 1), TYPO, false, &mut visit);
         }
-        for &range in &self.fuzzy {
-            emit(index, range, TYPO_PREFIX, false, &mut visit);
+        // A term read above is not read again at a worse tier: the merge would keep the
+        // better one anyway. Every whole word within the edits lies inside the range of its
+        // prefix, and most sound-alikes ("maier" for "meyer") are typos or under the prefix
+        // as well — read again, they were a third to a half of a common surname's postings.
+        for &(lo, hi) in &self.fuzzy {
+            let mut from = lo;
+            for &t in self.typo_terms_in(lo, hi) {
+                if from < t {
+                    emit(index, (from, t), TYPO_PREFIX, false, &mut visit);
+                }
+                from = t + 1;
+            }
+            if from < hi {
+                emit(index, (from, hi), TYPO_PREFIX, false, &mut visit);
+            }
         }
         for &t in &self.phonetic {
-            emit(index, (t, t + 1), PHONETIC, true, &mut visit);
+            if self.tier_before_phonetic(t).is_none() {
+                emit(index, (t, t + 1), PHONETIC, true, &mut visit);
+            }
+        }
+    }
+
+    /// The whole words within the edits that lie in the term range `lo..hi`.
+    fn typo_terms_in(&self, lo: u32, hi: u32) -> &[u32] {
+        let start = self.typo_terms.partition_point(|&t| t < lo);
+        let end = self.typo_terms.partition_point(|&t| t < hi);
+        &self.typo_terms[start..end]
+    }
+
+    /// The tier `term` matches at without its sound (in any field), if any.
+    fn tier_before_phonetic(&self, term: u32) -> Option<u8> {
+        if self.exact == Some(term) {
+            Some(EXACT)
+        } else if (self.prefix.0..self.prefix.1).contains(&term) {
+            Some(PREFIX)
+        } else if self.typo_terms.binary_search(&term).is_ok() {
+            Some(TYPO)
+        } else if self.fuzzy.iter().any(|&(a, b)| (a..b).contains(&term)) {
+            Some(TYPO_PREFIX)
+        } else {
+            None
         }
     }
 
@@ -437,7 +466,10 @@ fn whole_word_matches(fst: &Fst<Vec<u8>>, typo: &Typo) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::index::query::{Parsed, parse};
 
     fn prefix_len(word: &str, term: &str) -> Option<usize> {
         Typo::for_spelling(word)?.matched_prefix(term.as_bytes())
@@ -471,6 +503,129 @@ mod tests {
         // A cached automaton matches as a new one does.
         assert!(whole("muller", "mulelr") && whole("muller", "mulelr"));
         assert!(!whole("muller", "nuller") && !whole("muller", "nuller"));
+    }
+
+    /// What `visit` read before it skipped terms read already: every term of every
+    /// category, each at its category's tier.
+    fn visit_every_term(w: &WordMatcher, index: &Index, mut visit: impl FnMut(u32, u8, u8)) {
+        let (plo, phi) = w.prefix;
+        match (w.short, w.exact) {
+            (Some(key), exact) => {
+                if let Some(e) = exact {
+                    emit(index, (e, e + 1), EXACT, false, &mut visit);
+                }
+                index.for_each_short(key, |doc, fields| visit(doc, PREFIX, fields));
+            }
+            (None, Some(e)) => {
+                emit(index, (e, e + 1), EXACT, false, &mut visit);
+                emit(index, (e + 1, phi), PREFIX, false, &mut visit);
+            }
+            (None, None) => emit(index, (plo, phi), PREFIX, false, &mut visit),
+        }
+        for &t in &w.typo_terms {
+            emit(index, (t, t + 1), TYPO, false, &mut visit);
+        }
+        for &range in &w.fuzzy {
+            emit(index, range, TYPO_PREFIX, false, &mut visit);
+        }
+        for &t in &w.phonetic {
+            emit(index, (t, t + 1), PHONETIC, true, &mut visit);
+        }
+    }
+
+    /// Documents → (best tier, fields matched at it), as the evaluation merges postings.
+    fn merged(read: impl FnOnce(&mut dyn FnMut(u32, u8, u8))) -> BTreeMap<u32, (u8, u8)> {
+        let mut docs = BTreeMap::new();
+        read(&mut |doc, tier, fields| {
+            let e = docs.entry(doc).or_insert((tier, 0));
+            if tier < e.0 {
+                *e = (tier, fields);
+            } else if tier == e.0 {
+                e.1 |= fields;
+            }
+        });
+        docs
+    }
+
+    /// Skipping the terms read already changes no document's tier or fields, for names
+    /// as typed, misspelt, sound-alike, cut short and with umlauts, over a demo directory.
+    #[test]
+    fn terms_read_once_give_what_every_term_read_gave() {
+        let d = crate::Directory::build(
+            crate::demo::generate(3_000, 5),
+            crate::phone::PhoneNormalizer::new(&crate::demo::dialing()).unwrap(),
+        );
+        let index = d.index();
+        let mut words: Vec<String> = (0..d.len())
+            .step_by(13)
+            .flat_map(|doc| {
+                let c = d.contact(doc);
+                [
+                    c.given_name,
+                    c.surname,
+                    c.company,
+                    c.address.and_then(|a| a.city),
+                ]
+            })
+            .flatten()
+            .flat_map(|name| {
+                name.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        words.extend(
+            [
+                "Meyer",
+                "Maier",
+                "Jonas",
+                "Schmitt",
+                "Müler",
+                "Zimmerman",
+                "Lena",
+            ]
+            .map(String::from),
+        );
+        let variants = |w: &str| {
+            let chars: Vec<char> = w.chars().collect();
+            let mut v = vec![w.to_owned()];
+            for cut in [3, 4, 6] {
+                v.push(chars.iter().take(cut).collect());
+            }
+            if chars.len() > 4 {
+                let mut dropped = chars.clone();
+                dropped.remove(chars.len() / 2);
+                v.push(dropped.into_iter().collect());
+                let mut swapped = chars.clone();
+                swapped.swap(1, 2);
+                v.push(swapped.into_iter().collect());
+            }
+            v.push(w.replace("ei", "ai").replace('y', "i").replace("tt", "dt"));
+            v
+        };
+        let mut compared = 0;
+        let mut skipped_some = 0;
+        for word in words.iter().flat_map(|w| variants(w)) {
+            let Parsed::Words { words: parsed, .. } = parse(&word, d.normalizer()) else {
+                continue;
+            };
+            for q in parsed {
+                let m = WordMatcher::new(index, &q.folded, &q.typed);
+                let once = merged(|f| m.visit(index, f));
+                let every = merged(|f| visit_every_term(&m, index, f));
+                assert_eq!(once, every, "{word:?} ({})", q.folded);
+                compared += 1;
+                let mut reads = (0, 0);
+                m.visit(index, |_, _, _| reads.0 += 1);
+                visit_every_term(&m, index, |_, _, _| reads.1 += 1);
+                skipped_some += usize::from(reads.0 < reads.1);
+            }
+        }
+        assert!(compared > 1_000, "{compared} words compared");
+        assert!(
+            skipped_some > compared / 10,
+            "{skipped_some} of {compared} words read less"
+        );
     }
 
     #[test]
