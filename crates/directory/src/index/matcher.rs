@@ -303,23 +303,7 @@ impl WordMatcher {
             (self.typo_terms.iter().chain(&self.phonetic).copied())
                 .chain(self.fuzzy.iter().map(|&(lo, _)| lo)),
         );
-        let (plo, phi) = self.prefix;
-        match (self.short, self.exact) {
-            (Some(key), exact) => {
-                if let Some(e) = exact {
-                    emit(index, (e, e + 1), EXACT, false, &mut visit);
-                }
-                index.for_each_short(key, |doc, fields| visit(doc, PREFIX, fields));
-            }
-            (None, Some(e)) => {
-                emit(index, (e, e + 1), EXACT, false, &mut visit);
-                emit(index, (e + 1, phi), PREFIX, false, &mut visit);
-            }
-            (None, None) => emit(index, (plo, phi), PREFIX, false, &mut visit),
-        }
-        for &t in &self.typo_terms {
-            emit(index, (t, t + 1), TYPO, false, &mut visit);
-        }
+        self.visit_prefix(index, &mut visit);
         // A term read above is not read again at a worse tier: the merge would keep the
         // better one anyway. Every whole word within the edits lies inside the range of its
         // prefix, and most sound-alikes ("maier" for "meyer") are typos or under the prefix
@@ -340,6 +324,28 @@ impl WordMatcher {
             if self.tier_before_phonetic(t).is_none() {
                 emit(index, (t, t + 1), PHONETIC, true, &mut visit);
             }
+        }
+    }
+
+    /// The postings of the word itself, of the words it begins and of its whole-word typos:
+    /// the categories every other one is read after.
+    fn visit_prefix(&self, index: &Index, visit: &mut impl FnMut(u32, u8, u8)) {
+        let (plo, phi) = self.prefix;
+        match (self.short, self.exact) {
+            (Some(key), exact) => {
+                if let Some(e) = exact {
+                    emit(index, (e, e + 1), EXACT, false, visit);
+                }
+                index.for_each_short(key, |doc, fields| visit(doc, PREFIX, fields));
+            }
+            (None, Some(e)) => {
+                emit(index, (e, e + 1), EXACT, false, visit);
+                emit(index, (e + 1, phi), PREFIX, false, visit);
+            }
+            (None, None) => emit(index, (plo, phi), PREFIX, false, visit),
+        }
+        for &t in &self.typo_terms {
+            emit(index, (t, t + 1), TYPO, false, visit);
         }
     }
 
@@ -505,26 +511,10 @@ mod tests {
         assert!(!whole("muller", "nuller") && !whole("muller", "nuller"));
     }
 
-    /// What `visit` read before it skipped terms read already: every term of every
-    /// category, each at its category's tier.
+    /// What `visit` read before it skipped terms read already: after the prefix and the
+    /// whole-word typos, every term of the other categories, each at its category's tier.
     fn visit_every_term(w: &WordMatcher, index: &Index, mut visit: impl FnMut(u32, u8, u8)) {
-        let (plo, phi) = w.prefix;
-        match (w.short, w.exact) {
-            (Some(key), exact) => {
-                if let Some(e) = exact {
-                    emit(index, (e, e + 1), EXACT, false, &mut visit);
-                }
-                index.for_each_short(key, |doc, fields| visit(doc, PREFIX, fields));
-            }
-            (None, Some(e)) => {
-                emit(index, (e, e + 1), EXACT, false, &mut visit);
-                emit(index, (e + 1, phi), PREFIX, false, &mut visit);
-            }
-            (None, None) => emit(index, (plo, phi), PREFIX, false, &mut visit),
-        }
-        for &t in &w.typo_terms {
-            emit(index, (t, t + 1), TYPO, false, &mut visit);
-        }
+        w.visit_prefix(index, &mut visit);
         for &range in &w.fuzzy {
             emit(index, range, TYPO_PREFIX, false, &mut visit);
         }
