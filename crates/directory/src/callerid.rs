@@ -135,10 +135,7 @@ impl Directory {
 }
 
 impl Served {
-    /// Who calls from `e164`: of the contacts with that number, those of the source listed
-    /// first (`source_rank`, lower first), then the most specific kind of number; of what is
-    /// left a company's own entry, else the company when all work for one, else the first
-    /// in name order.
+    /// Who calls from `e164`, among the contacts served now: as [`Directory::caller`].
     pub fn caller(&self, e164: &str, source_rank: impl Fn(&str) -> usize) -> Option<Caller> {
         choose(&self.with_number(e164), e164, source_rank)
     }

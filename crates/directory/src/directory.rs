@@ -5,7 +5,7 @@ use kontakt_api::{Contact, Highlight, SearchHit};
 use crate::index::docset::DocSet;
 use crate::index::query::{Parsed, parse};
 use crate::index::{Index, Ranked, WordMatcher, highlights, number_highlights};
-use crate::phone::{PhoneNormalizer, Presenter};
+use crate::phone::PhoneNormalizer;
 use crate::store::{ContactStore, StoreBuilder};
 use crate::text::fold;
 
@@ -128,7 +128,7 @@ impl Directory {
 
     pub fn get(&self, id: &str) -> Option<Contact> {
         self.doc_of(id)
-            .map(|doc| self.presented(self.store.contact(doc)))
+            .map(|doc| self.normalizer.presenter().contact(self.store.contact(doc)))
     }
 
     /// The document of contact `id`.
@@ -160,11 +160,6 @@ impl Directory {
     /// Document `doc` as answers carry it, with the [`content_hash`] it was added with.
     pub(crate) fn contact_and_hash(&self, doc: usize) -> (Contact, u64) {
         (self.store.contact(doc), self.store.hash(doc))
-    }
-
-    /// `contact` as answers carry it: each number also as people read it here.
-    fn presented(&self, contact: Contact) -> Contact {
-        presented(&self.normalizer.presenter(), contact)
     }
 
     /// Every contact that has `e164` among its numbers (once per number it has), in name
@@ -290,7 +285,7 @@ impl Directory {
             .into_iter()
             .zip(contacts)
             .map(|(r, contact)| {
-                let contact = presented(&presenter, contact);
+                let contact = presenter.contact(contact);
                 let hit = SearchHit {
                     highlights: highlight(r.doc, &contact),
                     contact,
@@ -300,16 +295,6 @@ impl Directory {
             })
             .collect()
     }
-}
-
-/// `contact` as answers carry it: each number also as people read it here.
-fn presented(presenter: &Presenter, mut contact: Contact) -> Contact {
-    for p in &mut contact.phones {
-        if let Some(e164) = &p.e164 {
-            (p.display, p.extension_of) = presenter.present(e164);
-        }
-    }
-    contact
 }
 
 #[cfg(test)]

@@ -96,6 +96,16 @@ impl Presenter<'_> {
         (self.format(e164), None)
     }
 
+    /// `contact` as answers carry it: each number also as people read it here.
+    pub fn contact(&self, mut contact: kontakt_api::Contact) -> kontakt_api::Contact {
+        for p in &mut contact.phones {
+            if let Some(e164) = &p.e164 {
+                (p.display, p.extension_of) = self.present(e164);
+            }
+        }
+        contact
+    }
+
     /// Looks up the layouts of `numbers` (a page of hits') before they are presented one by
     /// one: a layout is learnt per country, leading digits and length, so the table is
     /// megabytes and each lookup a cache miss; asked for side by side, the CPU fetches them
