@@ -6,6 +6,7 @@
 //! (feature `openapi`).
 
 mod contact;
+pub mod json;
 mod me;
 mod problem;
 mod sealed;

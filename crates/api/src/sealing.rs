@@ -51,8 +51,22 @@ impl SealedRequest {
 impl Answer {
     /// This answer sealed to the tab whose request exported `reply`, as it travels.
     pub fn seal(&self, reply: &ResponseKey, random: Random<'_>) -> String {
-        let json = serde_json::to_vec(self).expect("answers serialise");
-        encode(&reply.seal(&json, random))
+        encode(&reply.seal(&self.to_json(), random))
+    }
+
+    /// The answer as JSON; a search answer, the one sent at every keystroke, written by
+    /// [`crate::json`] (what serde_json writes, in less than half the time).
+    fn to_json(&self) -> Vec<u8> {
+        match self {
+            Answer::Search(answer) => {
+                let mut out = Vec::with_capacity(256 + 768 * answer.hits.len());
+                out.extend_from_slice(b"{\"search\":");
+                crate::json::write_search_response(&mut out, answer);
+                out.push(b'}');
+                out
+            }
+            other => serde_json::to_vec(other).expect("answers serialise"),
+        }
     }
 
     /// An answer as it travels, opened with its request's `reply` key.
@@ -139,6 +153,35 @@ mod tests {
             Ok(Answer::Clock { now_ms: 7 })
         );
         assert!(Answer::open("garbage", &tab_reply).is_err());
+    }
+
+    #[test]
+    fn a_search_answer_travels_as_serde_would_write_it() {
+        let directory = SecretKey::generate(&mut random);
+        let (request, tab_reply) =
+            SealedRequest::seal(&directory.public(), "t", b"{}", &mut random).unwrap();
+        let (_, reply) =
+            kontakt_seal::open_request(&directory, "t", &request.to_sealed().unwrap()).unwrap();
+        let answer = Answer::Search(crate::SearchResponse {
+            query: "Mü\"ller".into(),
+            total: 1,
+            hits: vec![crate::SearchHit {
+                contact: crate::Contact {
+                    id: "crm:1".into(),
+                    display_name: "Jürgen Müller".into(),
+                    phones: vec![crate::Phone::new(crate::PhoneKind::Mobile, "0171 1")],
+                    ..crate::Contact::default()
+                },
+                score: 12.5,
+                highlights: vec![crate::Highlight {
+                    field: "display_name".into(),
+                    ranges: vec![[7, 10]],
+                }],
+            }],
+        });
+        assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap());
+        let sealed = answer.seal(&reply, &mut random);
+        assert_eq!(Answer::open(&sealed, &tab_reply), Ok(answer));
     }
 
     #[test]
