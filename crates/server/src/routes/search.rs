@@ -29,17 +29,17 @@ pub async fn search(
     State(state): State<SharedState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Answer, ApiError> {
+) -> Result<SearchJson, ApiError> {
     let params = SearchParams::parse(raw.as_deref().unwrap_or(""))?;
     let directory = state.local(&caller)?;
-    Ok(Answer(directory.search(&params.q, params.limit)?))
+    Ok(SearchJson(directory.search(&params.q, params.limit)?))
 }
 
 /// A search answer as `axum::Json` would send it, written by `kontakt_api::json`: with
 /// serde_json, writing the answer was a sixth of the request.
-pub struct Answer(SearchResponse);
+pub struct SearchJson(SearchResponse);
 
-impl IntoResponse for Answer {
+impl IntoResponse for SearchJson {
     fn into_response(self) -> Response {
         (
             [(header::CONTENT_TYPE, "application/json")],
