@@ -14,14 +14,10 @@
 //! typed word, folded ("huar") and as typed ("huaer"), so folding `ae` → `a` cannot eat a
 //! typo.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::sync::{Arc, OnceLock};
-
 use fst::raw::{Fst, Node, Output};
 use fst::{IntoStreamer, Streamer};
-use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 
+use super::automaton::{Automaton, SINK};
 use super::numbers::range_of;
 use super::{Index, short_key};
 use crate::fields::{FIELD_BITS, Field};
@@ -46,51 +42,9 @@ pub struct Typo {
     fix_first: bool,
     /// Only whole words of at least `ONE_TYPO_FROM` letters match (a short typed word).
     whole_word_only: bool,
-    /// Automaton for the spelling, without its first letter when that is fixed.
-    dfa: Arc<DFA>,
-}
-
-/// Automata of recently typed words, per thread. Typing on repeats the words before
-/// ("guenther m", "guenther ma", …) and a directory's users search its common names again
-/// and again; building an automaton was about a twentieth of a two-word query.
-const CACHED_AUTOMATA: usize = 32;
-
-/// Edits allowed, the word, its automaton; the most recently used first.
-type Automata = VecDeque<(u8, Box<str>, Arc<DFA>)>;
-
-thread_local! {
-    static AUTOMATA: RefCell<Automata> = const { RefCell::new(VecDeque::new()) };
-}
-
-/// The automaton for `word` within `distance` edits, built or from the cache.
-fn automaton(distance: u8, word: &str) -> Arc<DFA> {
-    AUTOMATA.with_borrow_mut(|cache| {
-        if let Some(i) = cache
-            .iter()
-            .position(|(d, w, _)| *d == distance && **w == *word)
-        {
-            let entry = cache.remove(i).expect("found");
-            let dfa = Arc::clone(&entry.2);
-            cache.push_front(entry);
-            return dfa;
-        }
-        let dfa = Arc::new(builder(distance).build_dfa(word));
-        if cache.len() == CACHED_AUTOMATA {
-            cache.pop_back();
-        }
-        cache.push_front((distance, word.into(), Arc::clone(&dfa)));
-        dfa
-    })
-}
-
-fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
-    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
-    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
-    // Transpositions cost one edit: "Mülelr" is one slip of the fingers from "Müller".
-    match distance {
-        1 => ONE.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true)),
-        _ => TWO.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true)),
-    }
+    /// Automaton for the spelling, without its first letter when that is fixed. Made per
+    /// query: it is the word and shared tables (`super::automaton`), nothing to build.
+    dfa: Automaton,
 }
 
 impl Typo {
@@ -110,7 +64,8 @@ impl Typo {
             spelling: spelling.to_owned(),
             fix_first,
             whole_word_only,
-            dfa: automaton(distance, rest),
+            // No typos in words of sixty letters and more (none are names).
+            dfa: Automaton::new(distance, rest)?,
         })
     }
 
@@ -125,7 +80,7 @@ impl Typo {
     }
 
     fn accepting(&self, state: u32) -> bool {
-        matches!(self.dfa.distance(state), Distance::Exact(_))
+        self.dfa.accepting(state)
     }
 
     /// The whole `term` is within the allowed edits.
@@ -138,7 +93,7 @@ impl Typo {
         };
         for &b in &term[skip..] {
             state = self.dfa.transition(state, b);
-            if state == SINK_STATE {
+            if state == SINK {
                 return false;
             }
         }
@@ -156,7 +111,7 @@ impl Typo {
         }
         for (i, &b) in term[skip..].iter().enumerate() {
             state = self.dfa.transition(state, b);
-            if state == SINK_STATE {
+            if state == SINK {
                 return None;
             }
             if self.accepting(state) {
@@ -438,7 +393,7 @@ fn fuzzy_prefixes(fst: &Fst<Vec<u8>>, typo: &Typo) -> Vec<Vec<u8>> {
         }
         for t in node.transitions() {
             let next = typo.dfa.transition(state, t.inp);
-            if next != SINK_STATE {
+            if next != SINK {
                 let mut p = prefix.clone();
                 p.push(t.inp);
                 stack.push((fst.node(t.addr), next, p));
@@ -462,7 +417,7 @@ fn whole_word_matches(fst: &Fst<Vec<u8>>, typo: &Typo) -> Vec<u32> {
         }
         for t in node.transitions() {
             let next = typo.dfa.transition(state, t.inp);
-            if next != SINK_STATE {
+            if next != SINK {
                 stack.push((fst.node(t.addr), next, out.cat(t.out), depth + 1));
             }
         }
@@ -483,32 +438,6 @@ mod tests {
 
     fn whole(word: &str, term: &str) -> bool {
         Typo::for_spelling(word).is_some_and(|t| t.accepts_whole(term.as_bytes()))
-    }
-
-    #[test]
-    fn automata_come_from_the_cache_for_the_same_word_and_distance_only() {
-        let a = automaton(1, "uller");
-        assert!(
-            Arc::ptr_eq(&a, &automaton(1, "uller")),
-            "the same word again"
-        );
-        assert!(!Arc::ptr_eq(&a, &automaton(2, "uller")), "another distance");
-        assert!(!Arc::ptr_eq(&a, &automaton(1, "ullex")), "another word");
-        for i in 0..CACHED_AUTOMATA {
-            automaton(1, &format!("word{i}"));
-        }
-        assert_eq!(
-            AUTOMATA.with_borrow(VecDeque::len),
-            CACHED_AUTOMATA,
-            "bounded"
-        );
-        assert!(
-            !Arc::ptr_eq(&a, &automaton(1, "uller")),
-            "the oldest was dropped"
-        );
-        // A cached automaton matches as a new one does.
-        assert!(whole("muller", "mulelr") && whole("muller", "mulelr"));
-        assert!(!whole("muller", "nuller") && !whole("muller", "nuller"));
     }
 
     /// What `visit` read before it skipped terms read already: after the prefix and the

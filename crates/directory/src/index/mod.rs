@@ -21,6 +21,7 @@
 //!
 //! `docs/search.md` explains why this beats a general-purpose engine here, with numbers.
 
+mod automaton;
 pub mod docset;
 mod eval;
 mod highlight;
