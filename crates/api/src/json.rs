@@ -17,10 +17,15 @@ use crate::{Address, Contact, Phone, PhoneKind, SearchResponse};
 
 /// `answer` as `serde_json::to_vec` writes it.
 pub fn search_response(answer: &SearchResponse) -> Vec<u8> {
-    // Most contacts take 500–900 bytes; one allocation for a typical answer.
-    let mut out = Vec::with_capacity(256 + 768 * answer.hits.len());
+    let mut out = buffer_for(answer);
     write_search_response(&mut out, answer);
     out
+}
+
+/// An empty buffer that `answer` will fit in, most of the time, without growing: most
+/// contacts take 500–900 bytes.
+pub fn buffer_for(answer: &SearchResponse) -> Vec<u8> {
+    Vec::with_capacity(256 + 768 * answer.hits.len())
 }
 
 /// `answer` appended to `out`, as `serde_json::to_writer` writes it.

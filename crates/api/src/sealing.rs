@@ -59,7 +59,7 @@ impl Answer {
     fn to_json(&self) -> Vec<u8> {
         match self {
             Answer::Search(answer) => {
-                let mut out = Vec::with_capacity(256 + 768 * answer.hits.len());
+                let mut out = crate::json::buffer_for(answer);
                 out.extend_from_slice(b"{\"search\":");
                 crate::json::write_search_response(&mut out, answer);
                 out.push(b'}');

@@ -9,11 +9,12 @@
 //! input byte and looks the next shape up. The crate uses the same tables to build a
 //! conventional automaton per word, 1 KB per state (a row for every byte, plus three UTF-8
 //! helper states per state): 25 µs and 300 KB for a nine-letter word within two edits, most
-//! of the slowest full-name queries. Here a word's automaton is the word itself; the
-//! tables are built once per process. Its parametric tables are private to that crate.
+//! of the slowest full-name queries. Its parametric tables are private to that crate; here
+//! they are built once per process, and a word's automaton is only where each byte stands
+//! in it.
 //!
-//! Words and terms are folded to ASCII before they get here, so this works on bytes; a
-//! non-ASCII byte would count as a letter of its own.
+//! Words and terms are folded to ASCII letters and digits before they get here, so this
+//! works on bytes; a non-ASCII byte never matches.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -217,6 +218,7 @@ impl Automaton {
         })
     }
 
+    /// Shape 1 (no edits yet) at the start of the word.
     pub fn initial_state(&self) -> u32 {
         1 << 16
     }
@@ -224,7 +226,7 @@ impl Automaton {
     /// The state after reading `byte` in `state` (not [`SINK`]).
     #[inline]
     pub fn transition(&self, state: u32, byte: u8) -> u32 {
-        let (shape, offset) = (state >> 16, state & 0xffff);
+        let (shape, offset) = split(state);
         let t = self.tables;
         let at = self.positions.get(usize::from(byte)).copied().unwrap_or(0);
         let chi = (at >> offset) as u32 & ((1 << t.window) - 1);
@@ -239,7 +241,7 @@ impl Automaton {
     /// Whether the input read so far is within the allowed edits of the whole word.
     #[inline]
     pub fn accepting(&self, state: u32) -> bool {
-        let (shape, offset) = (state >> 16, state & 0xffff);
+        let (shape, offset) = split(state);
         let t = self.tables;
         match self.len.checked_sub(offset) {
             Some(left) if shape != 0 && left < t.window => {
@@ -248,6 +250,11 @@ impl Automaton {
             _ => false,
         }
     }
+}
+
+/// A state's shape and where its window starts.
+fn split(state: u32) -> (u32, u32) {
+    (state >> 16, state & 0xffff)
 }
 
 #[cfg(test)]

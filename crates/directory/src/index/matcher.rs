@@ -43,8 +43,8 @@ pub struct Typo {
     /// Only whole words of at least `ONE_TYPO_FROM` letters match (a short typed word).
     whole_word_only: bool,
     /// Automaton for the spelling, without its first letter when that is fixed. Made per
-    /// query: it is the word and shared tables (`super::automaton`), nothing to build.
-    dfa: Automaton,
+    /// query: where each byte stands in the word, over shared tables (`super::automaton`).
+    automaton: Automaton,
 }
 
 impl Typo {
@@ -65,7 +65,7 @@ impl Typo {
             fix_first,
             whole_word_only,
             // No typos in words of sixty letters and more (none are names).
-            dfa: Automaton::new(distance, rest)?,
+            automaton: Automaton::new(distance, rest)?,
         })
     }
 
@@ -73,14 +73,14 @@ impl Typo {
     fn start(&self, term: &[u8]) -> Option<(u32, usize)> {
         if self.fix_first {
             (term.first() == self.spelling.as_bytes().first())
-                .then(|| (self.dfa.initial_state(), 1))
+                .then(|| (self.automaton.initial_state(), 1))
         } else {
-            Some((self.dfa.initial_state(), 0))
+            Some((self.automaton.initial_state(), 0))
         }
     }
 
     fn accepting(&self, state: u32) -> bool {
-        self.dfa.accepting(state)
+        self.automaton.accepting(state)
     }
 
     /// The whole `term` is within the allowed edits.
@@ -92,7 +92,7 @@ impl Typo {
             return false;
         };
         for &b in &term[skip..] {
-            state = self.dfa.transition(state, b);
+            state = self.automaton.transition(state, b);
             if state == SINK {
                 return false;
             }
@@ -110,7 +110,7 @@ impl Typo {
             return Some(skip.max(1));
         }
         for (i, &b) in term[skip..].iter().enumerate() {
-            state = self.dfa.transition(state, b);
+            state = self.automaton.transition(state, b);
             if state == SINK {
                 return None;
             }
@@ -385,14 +385,15 @@ fn fuzzy_prefixes(fst: &Fst<Vec<u8>>, typo: &Typo) -> Vec<Vec<u8>> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut stack: Vec<(Node<'_>, u32, Vec<u8>)> = vec![(start, typo.dfa.initial_state(), prefix)];
+    let mut stack: Vec<(Node<'_>, u32, Vec<u8>)> =
+        vec![(start, typo.automaton.initial_state(), prefix)];
     while let Some((node, state, prefix)) = stack.pop() {
         if typo.accepting(state) {
             out.push(prefix);
             continue;
         }
         for t in node.transitions() {
-            let next = typo.dfa.transition(state, t.inp);
+            let next = typo.automaton.transition(state, t.inp);
             if next != SINK {
                 let mut p = prefix.clone();
                 p.push(t.inp);
@@ -410,13 +411,13 @@ fn whole_word_matches(fst: &Fst<Vec<u8>>, typo: &Typo) -> Vec<u32> {
     };
     let mut found = Vec::new();
     let mut stack: Vec<(Node<'_>, u32, Output, usize)> =
-        vec![(start, typo.dfa.initial_state(), out, prefix.len())];
+        vec![(start, typo.automaton.initial_state(), out, prefix.len())];
     while let Some((node, state, out, depth)) = stack.pop() {
         if node.is_final() && depth >= ONE_TYPO_FROM && typo.accepting(state) {
             found.push(out.cat(node.final_output()).value() as u32);
         }
         for t in node.transitions() {
-            let next = typo.dfa.transition(state, t.inp);
+            let next = typo.automaton.transition(state, t.inp);
             if next != SINK {
                 stack.push((fst.node(t.addr), next, out.cat(t.out), depth + 1));
             }
