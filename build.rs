@@ -9,6 +9,12 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    // wasm-split-cli follows the linker's relocations to tell the tab's two modules apart.
+    if std::env::var_os("CARGO_FEATURE_SPLIT").is_some()
+        && std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32")
+    {
+        println!("cargo::rustc-link-arg-bins=--emit-relocs");
+    }
     let config = Config::new("en")
         .and_then(|c| c.add_locale("de"))
         .expect("locale names are valid")

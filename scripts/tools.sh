@@ -4,7 +4,8 @@
 #
 # Installed where:
 #   wasm32 target            rustup (the machine's toolchain)
-#   trunk, wasm-bindgen CLI  cargo install → ~/.cargo/bin (shared by every clone: 20 min once)
+#   trunk, wasm-bindgen CLI, cargo install → ~/.cargo/bin (shared by every clone: 20 min once)
+#     wasm-split-cli
 #   wasm-opt                 npm package binaryen → .tools/ in the clone
 #   teams-js, Playwright     npm ci → node_modules/ in the clone
 #   chromium, chromedriver   Debian packages (./test only)
@@ -23,6 +24,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132.0.0"
+# Cuts the tab in two (scripts/split-tab.mjs). Its format must be the one of the
+# wasm_split_helpers Leptos links (0.2.x in Cargo.lock).
+WASM_SPLIT_VERSION="0.2.4"
 export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 # Trunk must never try to download a tool: everything it runs is installed here.
 export TRUNK_OFFLINE=true
@@ -69,6 +73,12 @@ ensure_wasm_bindgen() {
   say "installing wasm-bindgen-cli $want (about 4 minutes, once per version)"
   # Not --locked: the CLI's own lock file names a crate version this registry lacks.
   cargo install wasm-bindgen-cli --version "$want" --force
+}
+
+ensure_wasm_split() {
+  if cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then return; fi
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (about 3 minutes, once per machine)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 }
 
 ensure_node() {
@@ -174,6 +184,7 @@ ensure_build_tools() {
   ensure_wasm_target
   ensure_trunk
   ensure_wasm_bindgen
+  ensure_wasm_split
   ensure_npm_packages
   ensure_wasm_opt
 }
@@ -183,10 +194,11 @@ ensure_build_tools() {
 tab_fingerprint() {
   (
     cd "$ROOT"
-    find src style crates/api index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json build.rs .cargo \
-      -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
+    find src style crates/api crates/seal index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json build.rs .cargo \
+      scripts/split-tab.mjs -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
     trunk --version
     wasm-bindgen --version
+    echo "wasm-split-cli $WASM_SPLIT_VERSION"
   ) | sha256sum | cut -d' ' -f1
 }
 

@@ -4,7 +4,6 @@ use crate::i18n::*;
 use crate::infra::api::ApiError;
 use crate::infra::session::{Connection, Host, StartError};
 use crate::infra::teams;
-use crate::view::Shell;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -19,6 +18,11 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Root() -> impl IntoView {
     let i18n = use_i18n();
+    // The signed-in tab's code starts loading now, beside Teams' handshake and the sign-in;
+    // `SignIn` waits for it and reports a failure.
+    leptos::task::spawn_local(async {
+        let _ = crate::view::load().await;
+    });
     let connection = LocalResource::new(Connection::open);
     // Teams' language and theme win over the browser's as soon as Teams has told us, also
     // when signing in fails afterwards: the error is then in the user's language.
@@ -51,7 +55,11 @@ fn SignIn(connection: Connection) -> impl IntoView {
     let host = connection.host;
     let start = LocalResource::new(move || {
         let connection = connection.clone();
-        async move { connection.sign_in().await }
+        async move {
+            let (session, code) = futures::join!(connection.sign_in(), crate::view::load());
+            code.map_err(|_| StartError::Incomplete)?;
+            session
+        }
     });
     Effect::new(move |_| {
         if host == Host::Teams && matches!(start.get(), Some(Ok(_))) {
@@ -60,7 +68,7 @@ fn SignIn(connection: Connection) -> impl IntoView {
     });
     move || match start.get() {
         None => view! { <p class="splash">{t!(i18n, starting)}</p> }.into_any(),
-        Some(Ok(session)) => view! { <Shell session=session /> }.into_any(),
+        Some(Ok(session)) => Suspend::new(crate::view::signed_in(session)).into_any(),
         Some(Err(error)) => {
             view! { <StartFailed error=error retry=move || start.refetch() /> }.into_any()
         }
@@ -128,6 +136,7 @@ fn StartFailed(
             <p class="hint">{t!(i18n, host_silent_hint)}</p>
         }
         .into_any(),
+        StartError::Incomplete => view! { <p>{t!(i18n, error_incomplete)}</p> }.into_any(),
         StartError::ConsentNeeded(_) => view! { <p>{t!(i18n, error_consent)}</p> }.into_any(),
         StartError::SignIn(_) => view! { <p>{t!(i18n, error_signed_out)}</p> }.into_any(),
         StartError::Api(e) => match crate::state::search::Failure::from(e) {

@@ -41,6 +41,9 @@ pub enum StartError {
     SignIn(String),
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The second part of the tab's code (everything after signing in) did not load.
+    #[error("the tab could not be loaded completely")]
+    Incomplete,
 }
 
 #[derive(Clone)]

@@ -63,6 +63,8 @@ impl From<StartError> for Failure {
             StartError::SignIn(_) | StartError::NotInTeams | StartError::HostSilent => {
                 Failure::SignedOut
             }
+            // Only at start: the tab's second module could not be fetched.
+            StartError::Incomplete => Failure::Offline,
         }
     }
 }

@@ -11,7 +11,9 @@ mod pin;
 mod results;
 mod search_box;
 mod shell;
+mod signed_in;
 mod status;
 mod toast;
 
 pub use shell::Shell;
+pub use signed_in::{load, signed_in};

@@ -1,7 +1,9 @@
 // Shared helpers for the end-to-end tests.
 import { expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const SCREENSHOTS = 'target/e2e/screenshots';
 mkdirSync(SCREENSHOTS, { recursive: true });
@@ -31,11 +33,20 @@ const started = new Set();
 /** Starts the binary with `args` as a process of its own; its output is kept in
  * `child.output` for failure messages. */
 export function startKontakt(args) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KONTAKT_LOG: 'info' } });
+  // A temporary folder of its own, removed when it ends: a process the tests kill outright
+  // (SIGKILL, as a crash) cannot remove its demo data itself.
+  const scratch = mkdtempSync(join(tmpdir(), 'kontakt-e2e-'));
+  const child = spawn(BIN, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KONTAKT_LOG: 'info', TMPDIR: scratch },
+  });
   child.output = '';
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => (child.output += d));
   started.add(child);
-  child.on('exit', () => started.delete(child));
+  child.on('exit', () => {
+    started.delete(child);
+    rmSync(scratch, { recursive: true, force: true });
+  });
   return child;
 }
 
