@@ -9,7 +9,8 @@ use leptos::wasm_split::SplitLoaderError;
 use super::Shell;
 use crate::infra::session::Session;
 
-/// Starts fetching the signed-in tab's code (at once, next to signing in).
+/// Loads the second module. Calls while it is on its way wait for the same download; after a
+/// failure the next call downloads it again.
 pub async fn load() -> Result<(), SplitLoaderError> {
     #[cfg(feature = "split")]
     return load_signed_in().await;
@@ -17,13 +18,14 @@ pub async fn load() -> Result<(), SplitLoaderError> {
     return Ok(());
 }
 
-/// The signed-in tab; its code loaded first if [`load`] has not done it yet.
+/// The signed-in tab, once [`load`] has succeeded (otherwise it loads the module first).
 pub async fn signed_in(session: Session) -> AnyView {
     #[cfg(feature = "split")]
     let shell = shell(session).await;
     #[cfg(not(feature = "split"))]
     let shell = shell(session);
-    // A failed fetch is retried from the start screen, which `load` reports to.
+    // Unreachable after a successful `load` (a loaded module stays loaded); a failed `load`
+    // is the start screen's to report, with its Try again.
     shell.unwrap_or_else(|_| ().into_any())
 }
 
