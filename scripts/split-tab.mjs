@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const NAME = 'kontakt-tab';
-// index.html's `data-cargo-profile-release`; Trunk builds `dev` otherwise.
+// Trunk's profile → cargo's output folder: index.html's `data-cargo-profile-release`, else `dev`.
 const PROFILES = { release: 'wasm-release', debug: 'debug' };
 
 const fail = (message) => {
@@ -26,11 +26,13 @@ const fail = (message) => {
 };
 const env = (name) => process.env[name] ?? fail(`${name} is not set: this script is Trunk's post-build hook (Trunk.toml)`);
 
-const release = env('TRUNK_PROFILE') === 'release';
+const profile = env('TRUNK_PROFILE');
+const release = profile === 'release';
 const staging = env('TRUNK_STAGING_DIR');
 const source = env('TRUNK_SOURCE_DIR');
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(source, 'target');
-const input = join(targetDir, 'wasm32-unknown-unknown', PROFILES[release ? 'release' : 'debug'], `${NAME}.wasm`);
+const folder = PROFILES[profile] ?? fail(`TRUNK_PROFILE is "${profile}", not one of ${Object.keys(PROFILES).join(', ')}`);
+const input = join(targetDir, 'wasm32-unknown-unknown', folder, `${NAME}.wasm`);
 
 const run = (tool, args) => {
   try {
@@ -69,14 +71,14 @@ try {
     loader: `split-${hash}.js`,
     chunks: chunks.map((c) => `${c.slice('split_'.length, -'.wasm'.length).replaceAll('_', '-')}-${hash}.wasm`),
   };
-  const replaceOnce = (text, from, to, where) => {
+  const replaceEvery = (text, from, to, where) => {
     if (!text.includes(from)) fail(`${where} does not mention ${from}: has wasm-split-cli or wasm-bindgen changed its output?`);
     return text.replaceAll(from, to);
   };
   // Only where it is imported: the imports object handed to the wasm keeps the module name.
-  js = replaceOnce(js, 'from "./__wasm_split.js"', `from "./${names.loader}"`, `${NAME}.js`);
-  loader = replaceOnce(loader, `./${NAME}.js`, `./${names.js}`, '__wasm_split.js');
-  chunks.forEach((c, i) => (loader = replaceOnce(loader, `./${c}`, `./${names.chunks[i]}`, '__wasm_split.js')));
+  js = replaceEvery(js, 'from "./__wasm_split.js"', `from "./${names.loader}"`, `${NAME}.js`);
+  loader = replaceEvery(loader, `./${NAME}.js`, `./${names.js}`, '__wasm_split.js');
+  chunks.forEach((c, i) => (loader = replaceEvery(loader, `./${c}`, `./${names.chunks[i]}`, '__wasm_split.js')));
 
   // 4. Put them in place of Trunk's files, in index.html too.
   const staged = readdirSync(staging);
@@ -87,13 +89,13 @@ try {
   let index = readFileSync(indexPath, 'utf8');
   for (const [old, now, bytes] of [[trunkJs, names.js, js], [trunkWasm, names.wasm, wasm]]) {
     const before = integrity(readFileSync(join(staging, old)));
-    index = replaceOnce(index, old, now, 'index.html');
+    index = replaceEvery(index, old, now, 'index.html');
     if (index.includes(before)) index = index.replaceAll(before, integrity(bytes));
     unlinkSync(join(staging, old));
   }
   // The loader is imported by the first module's JavaScript: fetch it beside it, not after.
   const preload = `<link rel=modulepreload crossorigin href=/${names.loader} integrity=${integrity(loader)}>`;
-  index = replaceOnce(index, '</head>', `${preload}</head>`, 'index.html');
+  index = replaceEvery(index, '</head>', `${preload}</head>`, 'index.html');
 
   writeFileSync(join(staging, names.js), js);
   writeFileSync(join(staging, names.wasm), wasm);
